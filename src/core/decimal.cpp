@@ -79,8 +79,7 @@ inline u128 divmod(u128 n, u64 d, u64& rem) {
 }
 
 // True when a truncated quotient q (remainder r, divisor d, sign of the exact result) must grow by one.
-template <typename U>
-inline bool round_away(U q_low_bit, U r, U d, bool negative, Rounding rounding) {
+inline bool round_away(u128 q, u128 r, u128 d, bool negative, Rounding rounding) {
   if (r == 0) return false;
   switch (rounding) {
     case Rounding::kDown:
@@ -92,8 +91,8 @@ inline bool round_away(U q_low_bit, U r, U d, bool negative, Rounding rounding) 
     case Rounding::kHalfUp:
       return r >= d - r;
     case Rounding::kHalfEven: {
-      const U rest = d - r;
-      return r > rest || (r == rest && (q_low_bit & 1) != 0);
+      const u128 rest = d - r;
+      return r > rest || (r == rest && (q & 1) != 0);
     }
   }
   return false;
@@ -200,7 +199,7 @@ bool finish_256(const U256& q, u128 r, u128 d, bool negative, Rounding rounding,
   if (!q.high_zero()) return false;
   u128 mag = q.low128();
   if (mag > limit) return false;
-  if (round_away<u128>(mag & 1, r, d, negative, rounding)) ++mag;
+  if (round_away(mag, r, d, negative, rounding)) ++mag;
   if (mag > limit) return false;
   out = with_sign(mag, negative);
   return true;
@@ -221,7 +220,7 @@ u128 divide_steps(Raw value, Raw step, Rounding rounding, bool& negative) {
     q = mag / d;
     r = mag - q * d;
   }
-  if (round_away<u128>(q & 1, r, d, negative, rounding)) ++q;
+  if (round_away(q, r, d, negative, rounding)) ++q;
   return q;
 }
 

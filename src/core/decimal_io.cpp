@@ -4,6 +4,8 @@
 
 namespace nectar {
 
-std::ostream& operator<<(std::ostream& os, Decimal d) { return os << d.to_string(); }
+std::ostream& operator<<(std::ostream& os, Decimal d) {
+  return os << d.to_string();
+}
 
 }  // namespace nectar

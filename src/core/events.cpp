@@ -31,8 +31,9 @@ void EventBus::publish(const Event& event) {
   for (const auto& weak : snapshot) {
     if (auto l = weak.lock()) (*l)(event);
   }
-  listeners_.erase(std::remove_if(listeners_.begin(), listeners_.end(), [](const auto& w) { return w.expired(); }),
-                   listeners_.end());
+  listeners_.erase(
+      std::remove_if(listeners_.begin(), listeners_.end(), [](const auto& w) { return w.expired(); }),
+      listeners_.end());
 }
 
 std::size_t EventBus::listener_count() const {

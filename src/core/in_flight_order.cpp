@@ -6,14 +6,22 @@ namespace nectar {
 
 std::string_view to_string(OrderState s) {
   switch (s) {
-    case OrderState::kPendingCreate: return "PENDING_CREATE";
-    case OrderState::kOpen: return "OPEN";
-    case OrderState::kPartiallyFilled: return "PARTIALLY_FILLED";
-    case OrderState::kPendingCancel: return "PENDING_CANCEL";
-    case OrderState::kFilled: return "FILLED";
-    case OrderState::kCanceled: return "CANCELED";
-    case OrderState::kFailed: return "FAILED";
-    case OrderState::kExpired: return "EXPIRED";
+    case OrderState::kPendingCreate:
+      return "PENDING_CREATE";
+    case OrderState::kOpen:
+      return "OPEN";
+    case OrderState::kPartiallyFilled:
+      return "PARTIALLY_FILLED";
+    case OrderState::kPendingCancel:
+      return "PENDING_CANCEL";
+    case OrderState::kFilled:
+      return "FILLED";
+    case OrderState::kCanceled:
+      return "CANCELED";
+    case OrderState::kFailed:
+      return "FAILED";
+    case OrderState::kExpired:
+      return "EXPIRED";
   }
   return "UNKNOWN";
 }
@@ -24,8 +32,8 @@ bool is_terminal(OrderState s) {
 }
 
 InFlightOrder::InFlightOrder(std::string client_order_id, TradingPair pair, OrderType order_type,
-                             TradeType trade_type, Decimal amount, Decimal price, int64_t creation_timestamp_ms,
-                             PositionAction position_action, int leverage)
+                             TradeType trade_type, Decimal amount, Decimal price,
+                             int64_t creation_timestamp_ms, PositionAction position_action, int leverage)
     : client_order_id_(std::move(client_order_id)),
       pair_(std::move(pair)),
       order_type_(order_type),
@@ -70,11 +78,13 @@ bool InFlightOrder::transition_allowed(OrderState from, OrderState to) {
 
 ApplyResult InFlightOrder::apply_update(const OrderUpdate& update) {
   if (update.client_order_id != client_order_id_) return ApplyResult::kRejected;
-  if (!update.exchange_order_id.empty() && exchange_order_id_.empty()) exchange_order_id_ = update.exchange_order_id;
+  if (!update.exchange_order_id.empty() && exchange_order_id_.empty())
+    exchange_order_id_ = update.exchange_order_id;
   const OrderState to = update.new_state;
   if (to == state_) return ApplyResult::kUnchanged;
   if (!transition_allowed(state_, to)) return ApplyResult::kRejected;
-  if (state_ == OrderState::kPendingCancel && (to == OrderState::kOpen || to == OrderState::kPartiallyFilled)) {
+  if (state_ == OrderState::kPendingCancel &&
+      (to == OrderState::kOpen || to == OrderState::kPartiallyFilled)) {
     return ApplyResult::kUnchanged;
   }
   if (to == OrderState::kPendingCancel) state_before_cancel_ = state_;
@@ -84,10 +94,12 @@ ApplyResult InFlightOrder::apply_update(const OrderUpdate& update) {
 }
 
 ApplyResult InFlightOrder::apply_trade(const TradeUpdate& trade) {
-  if (!trade.client_order_id.empty() && trade.client_order_id != client_order_id_) return ApplyResult::kRejected;
+  if (!trade.client_order_id.empty() && trade.client_order_id != client_order_id_)
+    return ApplyResult::kRejected;
   if (trade.trade_id.empty() || !trade.fill_base_amount.is_positive()) return ApplyResult::kRejected;
   if (fills_.count(trade.trade_id) != 0) return ApplyResult::kDuplicate;
-  if (exchange_order_id_.empty() && !trade.exchange_order_id.empty()) exchange_order_id_ = trade.exchange_order_id;
+  if (exchange_order_id_.empty() && !trade.exchange_order_id.empty())
+    exchange_order_id_ = trade.exchange_order_id;
 
   executed_base_ += trade.fill_base_amount;
   executed_quote_ += trade.fill_quote_amount;
@@ -104,8 +116,8 @@ ApplyResult InFlightOrder::apply_trade(const TradeUpdate& trade) {
   for (const auto& f : trade.fee.flat_fees) add_fee(f.token, f.amount);
   if (!trade.fee.percent.is_zero()) {
     TradeFee percent_only{trade.fee.percent, trade.fee.percent_token, {}};
-    add_fee(trade.fee.percent_token, percent_only.fee_amount_in(trade.fee.percent_token, pair_, trade.fill_price,
-                                                               trade.fill_base_amount));
+    add_fee(trade.fee.percent_token, percent_only.fee_amount_in(trade.fee.percent_token, pair_,
+                                                                trade.fill_price, trade.fill_base_amount));
   }
   fills_.emplace(trade.trade_id, trade);
   last_update_timestamp_ms_ = std::max(last_update_timestamp_ms_, trade.fill_timestamp_ms);

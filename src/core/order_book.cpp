@@ -16,8 +16,12 @@ BookLevel make_level(const LevelUpdate& u) {
 
 // Bids are stored ascending and asks descending so that the best level is always at the back.
 // `before(a, b)` is true when a sits nearer the front (worse) than b.
-inline bool bid_before(const Decimal& a, const Decimal& b) { return a < b; }
-inline bool ask_before(const Decimal& a, const Decimal& b) { return a > b; }
+inline bool bid_before(const Decimal& a, const Decimal& b) {
+  return a < b;
+}
+inline bool ask_before(const Decimal& a, const Decimal& b) {
+  return a > b;
+}
 
 template <bool kIsBid>
 void set_on_side(std::vector<BookLevel>& v, const LevelUpdate& u) {
@@ -76,9 +80,13 @@ void OrderBook::clear() {
   asks_.clear();
 }
 
-void OrderBook::begin_snapshot() { clear(); }
+void OrderBook::begin_snapshot() {
+  clear();
+}
 
-void OrderBook::finish_snapshot(uint64_t update_id) { last_update_id_ = update_id; }
+void OrderBook::finish_snapshot(uint64_t update_id) {
+  last_update_id_ = update_id;
+}
 
 void OrderBook::apply_snapshot(const std::vector<LevelUpdate>& bids, const std::vector<LevelUpdate>& asks,
                                uint64_t update_id) {
@@ -91,7 +99,8 @@ void OrderBook::apply_snapshot(const std::vector<LevelUpdate>& bids, const std::
     if (!u.size.is_zero()) asks_.push_back(make_level(u));
   // Sort then keep the last occurrence of a duplicated price (later entries win, as in a diff).
   auto sort_side = [](std::vector<BookLevel>& v, auto before) {
-    std::stable_sort(v.begin(), v.end(), [&](const BookLevel& a, const BookLevel& b) { return before(a.price, b.price); });
+    std::stable_sort(v.begin(), v.end(),
+                     [&](const BookLevel& a, const BookLevel& b) { return before(a.price, b.price); });
     std::vector<BookLevel> out;
     out.reserve(v.size());
     for (auto& l : v) {

@@ -1,6 +1,7 @@
 #include "nectar/core/types.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 namespace nectar {
 namespace {

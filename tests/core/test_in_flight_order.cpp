@@ -7,7 +7,8 @@ using namespace nectar;
 namespace {
 
 InFlightOrder make_order(Decimal amount = "1"_d) {
-  return InFlightOrder("c1", TradingPair::parse("BTC-USDT"), OrderType::kLimit, TradeType::kBuy, amount, "100"_d, 1000);
+  return InFlightOrder("c1", TradingPair::parse("BTC-USDT"), OrderType::kLimit, TradeType::kBuy, amount,
+                       "100"_d, 1000);
 }
 
 OrderUpdate upd(OrderState s, std::string exchange_id = "") {
@@ -96,12 +97,14 @@ TEST(InFlightOrder, CancelFlow) {
 }
 
 TEST(InFlightOrder, TerminalStatesRejectTransitions) {
-  for (auto terminal : {OrderState::kFilled, OrderState::kCanceled, OrderState::kFailed, OrderState::kExpired}) {
+  for (auto terminal :
+       {OrderState::kFilled, OrderState::kCanceled, OrderState::kFailed, OrderState::kExpired}) {
     auto o = make_order();
     ASSERT_EQ(o.apply_update(upd(terminal)), ApplyResult::kApplied);
     for (auto to : {OrderState::kPendingCreate, OrderState::kOpen, OrderState::kPartiallyFilled,
                     OrderState::kPendingCancel}) {
-      EXPECT_EQ(o.apply_update(upd(to)), ApplyResult::kRejected) << to_string(terminal) << "->" << to_string(to);
+      EXPECT_EQ(o.apply_update(upd(to)), ApplyResult::kRejected)
+          << to_string(terminal) << "->" << to_string(to);
       EXPECT_EQ(o.state(), terminal);
     }
   }
@@ -109,12 +112,13 @@ TEST(InFlightOrder, TerminalStatesRejectTransitions) {
 
 TEST(InFlightOrder, EveryAllowedTransitionFromLiveStates) {
   const OrderState live[] = {OrderState::kPendingCreate, OrderState::kOpen, OrderState::kPartiallyFilled};
-  const OrderState ends[] = {OrderState::kFilled, OrderState::kCanceled, OrderState::kFailed, OrderState::kExpired,
-                             OrderState::kPendingCancel};
+  const OrderState ends[] = {OrderState::kFilled, OrderState::kCanceled, OrderState::kFailed,
+                             OrderState::kExpired, OrderState::kPendingCancel};
   for (auto from : live) {
     for (auto to : ends) {
       auto o = make_order();
-      if (from != OrderState::kPendingCreate) ASSERT_EQ(o.apply_update(upd(OrderState::kOpen)), ApplyResult::kApplied);
+      if (from != OrderState::kPendingCreate)
+        ASSERT_EQ(o.apply_update(upd(OrderState::kOpen)), ApplyResult::kApplied);
       if (from == OrderState::kPartiallyFilled) o.apply_update(upd(OrderState::kPartiallyFilled));
       ASSERT_EQ(o.state(), from);
       EXPECT_EQ(o.apply_update(upd(to)), ApplyResult::kApplied) << to_string(from) << "->" << to_string(to);

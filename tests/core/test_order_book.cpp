@@ -25,8 +25,8 @@ OrderBook sample_book() {
 TEST(OrderBook, SnapshotSortsAndReportsBestLevels) {
   OrderBook b;
   // Any input order; duplicates keep the later entry.
-  b.apply_snapshot({lv("99", "3"), lv("100", "1"), lv("99.5", "2"), lv("99", "4")}, {lv("102", "2.5"), lv("101", "1.5")},
-                   42);
+  b.apply_snapshot({lv("99", "3"), lv("100", "1"), lv("99.5", "2"), lv("99", "4")},
+                   {lv("102", "2.5"), lv("101", "1.5")}, 42);
   EXPECT_EQ(b.last_update_id(), 42u);
   ASSERT_EQ(b.bid_count(), 3u);
   ASSERT_EQ(b.ask_count(), 2u);
@@ -72,7 +72,8 @@ TEST(OrderBook, KeepsTheExchangesOriginalStrings) {
   b.set_level(OrderBook::Side::kBid, lv("64999.0", "1.2000"));
   EXPECT_EQ(b.bid(1).size_text.view(), "1.2000");
   std::vector<std::string> top;
-  b.for_each_top(OrderBook::Side::kBid, 25, [&](const nectar::BookLevel& l) { top.emplace_back(l.price_text.view()); });
+  b.for_each_top(OrderBook::Side::kBid, 25,
+                 [&](const nectar::BookLevel& l) { top.emplace_back(l.price_text.view()); });
   EXPECT_EQ(top, (std::vector<std::string>{"64999.5", "64999.0"}));
 }
 

@@ -47,16 +47,16 @@ struct OrderUpdate {
   TradingPair pair;
   OrderState new_state = OrderState::kOpen;
   int64_t update_timestamp_ms = 0;
-  std::string reason;  ///< why it failed or was cancelled, in plain words
+  std::string reason;                    ///< why it failed or was cancelled, in plain words
   std::optional<Decimal> executed_base;  ///< cumulative filled base amount, when the report carries it
 };
 
 /// Outcome of feeding an update to an order.
 enum class ApplyResult : uint8_t {
-  kApplied,     ///< state or amounts changed
-  kUnchanged,   ///< valid but nothing new (e.g. OPEN again while OPEN)
-  kDuplicate,   ///< a fill with a trade id already applied
-  kRejected,    ///< invalid transition or foreign update; the order is untouched
+  kApplied,    ///< state or amounts changed
+  kUnchanged,  ///< valid but nothing new (e.g. OPEN again while OPEN)
+  kDuplicate,  ///< a fill with a trade id already applied
+  kRejected,   ///< invalid transition or foreign update; the order is untouched
 };
 
 class InFlightOrder {
@@ -98,7 +98,8 @@ class InFlightOrder {
   /// True once the exchange said FILLED or the fills cover the amount.
   bool fills_cover_amount() const { return executed_base_ >= amount_; }
 
-  /// Applies a state report. Invalid transitions (e.g. CANCELED → OPEN) are rejected and leave the order as is.
+  /// Applies a state report. Invalid transitions (e.g. CANCELED → OPEN) are rejected and leave the order as
+  /// is.
   ApplyResult apply_update(const OrderUpdate& update);
   /// Applies a fill once (deduplicated by trade id). Fills are accepted in any order and in any state, even
   /// after the order is terminal (a late fill must never be lost); the state advances to PARTIALLY_FILLED or

@@ -64,14 +64,17 @@ class OrderBook {
   enum class Side : uint8_t { kBid, kAsk };
 
   /// Replaces the whole book. Levels may come in any order; zero sizes are ignored.
-  void apply_snapshot(const std::vector<LevelUpdate>& bids, const std::vector<LevelUpdate>& asks, uint64_t update_id);
+  void apply_snapshot(const std::vector<LevelUpdate>& bids, const std::vector<LevelUpdate>& asks,
+                      uint64_t update_id);
   /// Starts an incremental snapshot: clear, then set_level for every level, then finish_snapshot.
   void begin_snapshot();
   void finish_snapshot(uint64_t update_id);
-  /// Inserts, replaces or (size zero) removes one level. The hot path: no allocation once capacity is reached.
+  /// Inserts, replaces or (size zero) removes one level. The hot path: no allocation once capacity is
+  /// reached.
   void set_level(Side side, const LevelUpdate& level);
   /// Applies a diff message: every level then the update id.
-  void apply_diff(const std::vector<LevelUpdate>& bids, const std::vector<LevelUpdate>& asks, uint64_t update_id);
+  void apply_diff(const std::vector<LevelUpdate>& bids, const std::vector<LevelUpdate>& asks,
+                  uint64_t update_id);
   void clear();
 
   uint64_t last_update_id() const { return last_update_id_; }

@@ -1,0 +1,223 @@
+// The shared connector machinery. An exchange subclasses ExchangeBase and adds only what is its own:
+// URLs, signing, REST/WS message mapping and error-code mapping (the hooks below).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "nectar/connectors/client_order_id.hpp"
+#include "nectar/connectors/connector.hpp"
+#include "nectar/connectors/errors.hpp"
+#include "nectar/connectors/order_tracker.hpp"
+#include "nectar/connectors/registry.hpp"
+#include "nectar/net/clock_sync.hpp"
+#include "nectar/net/http_client.hpp"
+#include "nectar/net/rate_limiter.hpp"
+
+namespace nectar::net {
+class ManagedWebSocket;
+}
+
+namespace nectar {
+
+/// What the exchange answered to a place request.
+struct PlacedOrder {
+  std::string exchange_order_id;  ///< may be empty when the exchange answers without one
+  int64_t timestamp_ms = 0;
+};
+
+/// Intervals of the background loops. Tests shorten them.
+struct ExchangeTimings {
+  std::chrono::milliseconds status_poll{10000};      ///< order status safety net while the stream is alive
+  std::chrono::milliseconds status_poll_fast{2000};  ///< while the user stream is silent or down
+  std::chrono::milliseconds user_stream_silence{30000};  ///< no private message for this long = silent
+  std::chrono::milliseconds balance_poll{30000};
+  std::chrono::milliseconds trading_rules_refresh{30 * 60 * 1000};
+  std::chrono::milliseconds clock_sync{60000};
+  std::chrono::milliseconds order_min_age_for_poll{
+      1500};  ///< do not poll an order the exchange may not know yet
+  std::chrono::milliseconds book_rest_fallback{
+      10000};  ///< public stream down this long: serve REST snapshots
+  std::chrono::milliseconds ws_read_timeout{30000};
+};
+
+/// Implements Connector on top of exchange hooks:
+/// - order placement: tracked before sending; an ambiguous failure (timeout, 5xx) never fails the order
+///   blindly: it stays PENDING_CREATE and status polling by client id settles it (found, or lost → FAILED);
+/// - order books from the public stream (exchange parses; this class owns books, sync flags and resyncs);
+/// - user stream with login, and REST polling of order status, fills and balances as a safety net, faster
+///   while the stream is silent; a reconnect triggers an immediate reconciliation of every active order;
+/// - trading rules refresh, clock sync, rate limiting with back-off on 429s.
+/// Thread affinity: all on the executor given at construction.
+class ExchangeBase : public Connector {
+ public:
+  ExchangeBase(boost::asio::any_io_executor ex, ConnectorConfig config, Endpoints endpoints,
+               std::vector<net::RateLimit> rate_limits);
+  ~ExchangeBase() override;
+
+  // Connector
+  const std::string& name() const override { return config_.id; }
+  boost::asio::any_io_executor executor() const override { return ex_; }
+  void start() override;
+  boost::asio::awaitable<void> stop() override;
+  ConnectorStatus status() const override;
+  std::string buy(const TradingPair& pair, Decimal amount, OrderType type, Decimal price,
+                  PositionAction action = PositionAction::kNil) override;
+  std::string sell(const TradingPair& pair, Decimal amount, OrderType type, Decimal price,
+                   PositionAction action = PositionAction::kNil) override;
+  void cancel(const TradingPair& pair, const std::string& client_order_id) override;
+  boost::asio::awaitable<std::vector<CancellationResult>> cancel_all(
+      std::chrono::milliseconds timeout) override;
+  std::vector<TradingPair> trading_pairs() const override { return config_.trading_pairs; }
+  const TradingRule* trading_rule(const TradingPair& pair) const override;
+  const OrderBook* order_book(const TradingPair& pair) const override;
+  std::optional<Decimal> last_trade_price(const TradingPair& pair) const override;
+  Decimal balance(const std::string& asset) const override;
+  Decimal available_balance(const std::string& asset) const override;
+  std::vector<Balance> balances() const override;
+  std::vector<const InFlightOrder*> in_flight_orders() const override;
+  const InFlightOrder* order(const std::string& client_order_id) const override;
+  TradeFee estimate_fee(const TradingPair& pair, OrderType type, TradeType side, Decimal amount,
+                        Decimal price, bool is_maker) const override;
+  boost::asio::awaitable<void> check_credentials() override;
+
+  /// Loads trading rules once (also done by start()); lets tools use REST without the streams.
+  boost::asio::awaitable<void> load_trading_rules();
+  /// Polls every active order now (status, then fills), as after a reconnect.
+  boost::asio::awaitable<void> reconcile_orders();
+  /// Fetches balances now.
+  boost::asio::awaitable<void> refresh_balances();
+  OrderTracker& tracker() { return tracker_; }
+  ExchangeTimings& timings() { return timings_; }
+  /// Counters for tests and the status view.
+  uint64_t book_resyncs() const { return book_resyncs_; }
+  uint64_t private_stream_connects() const;
+  uint64_t public_stream_connects() const;
+  /// Forces both streams to reconnect (tests, and the user after a network change).
+  void reconnect_streams();
+  /// The last authentication problem of the private stream, in plain words ("" when none).
+  const std::string& last_stream_error() const { return last_stream_error_; }
+
+ protected:
+  // ---- exchange hooks ----
+  virtual ClientOrderIdRules client_order_id_rules() const = 0;
+  virtual boost::asio::awaitable<std::vector<TradingRule>> fetch_trading_rules() = 0;
+  virtual boost::asio::awaitable<std::vector<Balance>> fetch_balances() = 0;
+  /// Sends the order. Throws ExchangeError: kNetwork when the outcome is unknown, another kind for a
+  /// rejection.
+  virtual boost::asio::awaitable<PlacedOrder> place_order(const InFlightOrder& order) = 0;
+  /// Requests the cancel. Throws ExchangeError (kOrderNotFound when the exchange does not know the order).
+  virtual boost::asio::awaitable<void> cancel_order(const InFlightOrder& order) = 0;
+  /// Current status. Throws ExchangeError kOrderNotFound when unknown.
+  virtual boost::asio::awaitable<OrderUpdate> fetch_order_status(const InFlightOrder& order) = 0;
+  virtual boost::asio::awaitable<std::vector<TradeUpdate>> fetch_order_fills(const InFlightOrder& order) = 0;
+  /// Fills `book` from a REST snapshot.
+  virtual boost::asio::awaitable<void> fetch_order_book_snapshot(const TradingPair& pair,
+                                                                 OrderBook& book) = 0;
+  /// Exchange server time in ms, or nullopt when the exchange has no such endpoint.
+  virtual boost::asio::awaitable<std::optional<int64_t>> fetch_server_time_ms() { co_return std::nullopt; }
+  /// Subscription messages for the public stream (books, trades, tickers of these pairs).
+  virtual std::vector<std::string> public_subscriptions(const std::vector<TradingPair>& pairs) = 0;
+  /// Messages that make the exchange send a fresh book snapshot (e.g. unsubscribe + subscribe).
+  virtual std::vector<std::string> book_resync_messages(const TradingPair& pair) = 0;
+  /// Parses one public message and feeds books/trades through the services below.
+  virtual void on_public_message(std::string_view message) = 0;
+  /// Logs in and subscribes on a fresh private connection. Throws ExchangeError on login failure.
+  virtual boost::asio::awaitable<void> open_private_stream(net::ManagedWebSocket& ws) = 0;
+  virtual void on_private_message(std::string_view message) = 0;
+  /// Application-level ping text ("" = none) and its interval.
+  virtual std::string ping_text() const { return {}; }
+  virtual std::chrono::milliseconds ping_interval() const { return std::chrono::seconds(20); }
+  /// Local checks before sending (beyond rules): returns a reason to refuse, or "" to send.
+  virtual std::string validate_order(const InFlightOrder& order) const;
+
+  // ---- services for exchange code ----
+  net::HttpClient& http() { return *http_; }
+  net::RateLimiter& limiter() { return limiter_; }
+  net::ClockSync& clock() { return clock_; }
+  const Endpoints& endpoints() const { return endpoints_; }
+  const ConnectorConfig& config() const { return config_; }
+  /// The credential's value, or "" when missing. Never log it.
+  const std::string& credential(std::string_view name) const;
+  int64_t now_ms() const { return clock_.now_ms(); }
+  /// Sends a REST request under rate limit `limit_id`; on HTTP 429/418 pauses (Retry-After) and retries up to
+  /// `max_rate_limit_retries` times. Network failures throw ExchangeError kNetwork. Any other status is
+  /// returned.
+  boost::asio::awaitable<net::HttpResponse> send_rest(net::HttpRequest request, std::string_view limit_id,
+                                                      int max_rate_limit_retries = 5);
+  /// Asks for a clock resync (after a timestamp rejection).
+  void request_clock_sync();
+
+  std::optional<TradingPair> pair_for_symbol(std::string_view exchange_symbol) const;
+  std::string symbol_for_pair(const TradingPair& pair) const;  ///< "" when unknown
+  /// The book of a subscribed pair by exchange symbol (hot path), or nullptr.
+  OrderBook* book_for_symbol(std::string_view exchange_symbol);
+  void mark_book_synced(const TradingPair& pair);
+  /// Marks the book stale and asks the exchange for a fresh snapshot.
+  void request_book_resync(const TradingPair& pair, std::string_view reason);
+  void record_public_trade(const TradingPair& pair, Decimal price);
+  void set_balance(const std::string& asset, Decimal total, Decimal available);
+  void replace_balances(const std::vector<Balance>& balances);
+  /// Call on every private message: feeds the silence detector.
+  void note_user_stream_activity();
+
+ private:
+  struct BookState {
+    TradingPair pair;
+    OrderBook book;
+    bool synced = false;
+    bool ever_synced = false;
+  };
+  std::string place(TradeType side, const TradingPair& pair, Decimal amount, OrderType type, Decimal price,
+                    PositionAction action);
+  boost::asio::awaitable<void> place_task(std::string client_order_id);
+  boost::asio::awaitable<void> cancel_task(std::string client_order_id);
+  boost::asio::awaitable<void> poll_order(InFlightOrder& order, bool with_fills);
+  boost::asio::awaitable<void> rules_loop();
+  boost::asio::awaitable<void> polling_loop();
+  boost::asio::awaitable<void> balance_loop();
+  boost::asio::awaitable<void> clock_loop();
+  boost::asio::awaitable<void> book_fallback_loop();
+  boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
+  void spawn(boost::asio::awaitable<void> task, const char* what);
+  void set_trading_rules(std::vector<TradingRule> rules);
+
+  boost::asio::any_io_executor ex_;
+  ConnectorConfig config_;
+  Endpoints endpoints_;
+  ExchangeTimings timings_;
+  std::unique_ptr<net::HttpClient> http_;
+  net::RateLimiter limiter_;
+  net::ClockSync clock_;
+  OrderTracker tracker_;
+  std::unique_ptr<ClientOrderIdGenerator> ids_;
+  std::map<TradingPair, TradingRule> rules_;
+  std::unordered_map<std::string, TradingPair> symbol_to_pair_;
+  std::map<TradingPair, std::string> pair_to_symbol_;
+  std::map<TradingPair, BookState> books_;
+  std::unordered_map<std::string, BookState*> books_by_symbol_;
+  std::map<TradingPair, Decimal> last_prices_;
+  std::map<std::string, Balance> balances_;
+  std::unique_ptr<net::ManagedWebSocket> public_ws_;
+  std::unique_ptr<net::ManagedWebSocket> private_ws_;
+  bool balances_ready_ = false;
+  bool user_stream_ready_ = false;
+  bool started_ = false;
+  bool stopping_ = false;
+  bool clock_sync_requested_ = false;
+  int running_tasks_ = 0;
+  int64_t last_user_stream_activity_ms_ = 0;
+  int64_t public_down_since_ms_ = 0;
+  uint64_t book_resyncs_ = 0;
+  std::string last_stream_error_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace nectar

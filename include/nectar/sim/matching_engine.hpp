@@ -1,0 +1,327 @@
+// The simulator's matching engine: many spot instruments, one price-time-priority book each, one ledger.
+// No I/O. Exchange front-ends (Bitget, BitMart, BitMEX, HitBTC) and the paper-trading connector drive it
+// through place/cancel and the queries below, and observe it through EngineListener.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nectar/core/decimal.hpp"
+#include "nectar/core/types.hpp"
+#include "nectar/sim/instrument.hpp"
+#include "nectar/sim/ledger.hpp"
+
+namespace nectar::sim {
+
+using OrderId = uint64_t;  ///< engine-assigned, strictly increasing; its decimal text is the string form
+using TradeId = uint64_t;  ///< engine-assigned, strictly increasing over all symbols
+using Side = nectar::TradeType;
+
+/// The string form of an order id ("1098394041925599232") and back (nullopt for anything but digits).
+std::string order_id_string(OrderId id);
+std::optional<OrderId> parse_order_id(std::string_view text);
+
+enum class OrderKind : uint8_t {
+  kLimit,     ///< rests (GTC) or not (IOC/FOK) after taking what crosses
+  kPostOnly,  ///< limit that must not take: if it would cross it is rejected (no fill, no rest)
+  kMarket,    ///< sweeps the book; what cannot fill is cancelled. Time in force is ignored.
+};
+enum class TimeInForce : uint8_t {
+  kGtc,  ///< rest until filled or cancelled
+  kIoc,  ///< take what crosses now; the remainder expires
+  kFok,  ///< fill completely now or expire without any fill
+};
+enum class OrderStatus : uint8_t {
+  kNew,              ///< live, nothing filled (resting)
+  kPartiallyFilled,  ///< live, something filled (resting)
+  kFilled,           ///< done: fully filled (market buy by quote: until less than one lot was affordable)
+  kCancelled,        ///< done: cancelled by the owner, or a market order's unfillable remainder
+  kExpired,          ///< done: IOC remainder or FOK that could not fill completely
+  kRejected,         ///< done: post-only that would have crossed (the only reject that creates an order)
+};
+
+/// Why a request was refused. Values are stable; front-ends map them to exchange error codes.
+enum class RejectReason : uint8_t {
+  kNone,
+  kUnknownSymbol,
+  kInvalidParameter,     ///< non-positive price/size, both or neither of quantity/quote_amount, ...
+  kPriceNotOnTick,       ///< price is not a multiple of the instrument's tick
+  kSizeNotOnLot,         ///< size not a multiple of the lot (or quote amount not a multiple of quote_step)
+  kBelowMinSize,         ///< base size below min_size
+  kAboveMaxSize,         ///< base size above max_size
+  kBelowMinNotional,     ///< price × size (or the market buy's quote amount) below min_notional
+  kInsufficientBalance,  ///< available balance cannot cover what the order must freeze
+  kDuplicateClientId,    ///< the account already has a live order with this client id
+  kPostOnlyWouldCross,   ///< post-only order would have taken liquidity
+  kUnknownOrder,         ///< cancel: no live order with that id / client id for that account
+};
+std::string_view to_string(RejectReason r);  ///< snake case, e.g. "price_not_on_tick"
+std::string_view to_string(OrderStatus s);   ///< "new", "partially_filled", "filled", ...
+std::string_view to_string(OrderKind k);     ///< "limit", "post_only", "market"
+std::string_view to_string(TimeInForce t);   ///< "gtc", "ioc", "fok"
+
+/// A new order as a client asks for it.
+struct OrderRequest {
+  AccountId account = 0;
+  std::string symbol;
+  std::string client_id;  ///< optional; when non-empty it must be unique among the account's live orders
+  Side side = Side::kBuy;
+  OrderKind kind = OrderKind::kLimit;
+  TimeInForce tif = TimeInForce::kGtc;  ///< LIMIT only; POST_ONLY is always GTC, MARKET ignores it
+  Decimal price;         ///< LIMIT / POST_ONLY: quote per base, multiple of tick; MARKET: must be zero
+  Decimal quantity;      ///< base size, multiple of lot; zero for a market buy sized by quote_amount
+  Decimal quote_amount;  ///< MARKET BUY only: quote to spend (Bitget spot market buys); else zero
+
+  static OrderRequest limit(AccountId account, std::string symbol, Side side, Decimal price, Decimal quantity,
+                            TimeInForce tif = TimeInForce::kGtc, std::string client_id = {});
+  static OrderRequest post_only(AccountId account, std::string symbol, Side side, Decimal price,
+                                Decimal quantity, std::string client_id = {});
+  /// Market order sized in base (buy or sell).
+  static OrderRequest market(AccountId account, std::string symbol, Side side, Decimal quantity,
+                             std::string client_id = {});
+  /// Market buy that spends `quote_amount` of the quote asset.
+  static OrderRequest market_buy_quote(AccountId account, std::string symbol, Decimal quote_amount,
+                                       std::string client_id = {});
+};
+
+/// The engine's record of an order. Amounts are exact; `frozen` is what this order still holds in the
+/// ledger (quote for buys, base for sells) and is exactly zero once the order is done.
+struct Order {
+  OrderId id = 0;
+  AccountId account = 0;
+  std::string client_id;
+  std::string symbol;
+  Side side = Side::kBuy;
+  OrderKind kind = OrderKind::kLimit;
+  TimeInForce tif = TimeInForce::kGtc;
+  Decimal price;          ///< limit price; zero for market orders
+  Decimal quantity;       ///< requested base size; zero for a market buy by quote
+  Decimal quote_amount;   ///< requested quote amount of a market buy by quote; else zero
+  Decimal filled_qty;     ///< cumulative base filled
+  Decimal filled_quote;   ///< cumulative quote value of the fills (Σ price × qty)
+  Decimal fee;            ///< cumulative fee paid, positive, in fee_asset
+  std::string fee_asset;  ///< the received asset: base for buys, quote for sells
+  Decimal frozen;         ///< still reserved in the ledger for this order
+  OrderStatus status = OrderStatus::kNew;
+  RejectReason reject_reason = RejectReason::kNone;  ///< set when status == kRejected
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+
+  std::string id_string() const { return order_id_string(id); }
+  bool is_live() const { return status == OrderStatus::kNew || status == OrderStatus::kPartiallyFilled; }
+  /// Base still to fill (quantity − filled_qty); zero for a market buy by quote.
+  Decimal remaining() const { return quantity.is_zero() ? Decimal{} : quantity - filled_qty; }
+  /// filled_quote / filled_qty rounded half-up to 18 decimals; zero before any fill.
+  Decimal average_price() const;
+};
+
+/// One match between a resting (maker) and an incoming (taker) order. Fees are positive amounts paid, each
+/// in the asset that side received (buyer: base, seller: quote).
+struct Fill {
+  TradeId trade_id = 0;
+  std::string symbol;
+  Decimal price;      ///< the maker's price
+  Decimal qty;        ///< base
+  Decimal quote_qty;  ///< price × qty, exact
+  Side taker_side = Side::kBuy;
+  OrderId maker_order_id = 0;
+  OrderId taker_order_id = 0;
+  AccountId maker_account = 0;
+  AccountId taker_account = 0;
+  Decimal maker_fee;
+  std::string maker_fee_asset;
+  Decimal taker_fee;
+  std::string taker_fee_asset;
+  int64_t ts_ms = 0;
+
+  Side maker_side() const { return opposite(taker_side); }
+};
+
+/// A fill from one account's point of view (what the exchange's "my fills" endpoints return). A self-trade
+/// produces two of these, one maker and one taker.
+struct AccountFill {
+  TradeId trade_id = 0;
+  OrderId order_id = 0;
+  std::string client_id;
+  std::string symbol;
+  Side side = Side::kBuy;
+  OrderKind kind = OrderKind::kLimit;
+  Decimal price;
+  Decimal qty;
+  Decimal quote_qty;
+  Decimal fee;  ///< positive = paid
+  std::string fee_asset;
+  bool is_maker = false;
+  int64_t ts_ms = 0;
+};
+
+/// A trade as the public `trade` channel shows it.
+struct PublicTrade {
+  TradeId trade_id = 0;
+  std::string symbol;
+  Decimal price;
+  Decimal qty;
+  Side taker_side = Side::kBuy;
+  int64_t ts_ms = 0;
+};
+
+/// The new aggregated size of one price level (zero = level removed). `seq` increases by one with every
+/// level change of that symbol, so a front-end can build incremental book pushes and detect gaps.
+struct BookLevelChange {
+  std::string symbol;
+  Side side = Side::kBuy;  ///< kBuy = bid level, kSell = ask level
+  Decimal price;
+  Decimal qty;  ///< new total base resting at this price
+  uint64_t seq = 0;
+  int64_t ts_ms = 0;
+};
+
+struct L2Level {
+  Decimal price;
+  Decimal qty;
+  friend bool operator==(const L2Level&, const L2Level&) = default;
+};
+/// Aggregated book: bids best (highest) first, asks best (lowest) first.
+struct L2Book {
+  std::vector<L2Level> bids;
+  std::vector<L2Level> asks;
+  uint64_t seq = 0;  ///< the symbol's level-change sequence this view corresponds to
+};
+
+struct PlaceResult {
+  RejectReason reason = RejectReason::kNone;
+  std::string message;   ///< empty on success; otherwise says what was wrong, with the values
+  OrderId order_id = 0;  ///< non-zero when an order was created (also for kPostOnlyWouldCross)
+  OrderStatus status = OrderStatus::kNew;  ///< the order's status when place() returned; kRejected if refused
+  bool ok() const { return reason == RejectReason::kNone; }
+};
+
+struct CancelResult {
+  RejectReason reason = RejectReason::kNone;  ///< kNone or kUnknownOrder
+  std::string message;
+  OrderId order_id = 0;
+  bool ok() const { return reason == RejectReason::kNone; }
+};
+
+/// Observer of everything the engine does. All callbacks default to no-ops.
+///
+/// Delivery (Liquibook style): an operation (place, cancel, cancel_all, or a ledger call made outside one)
+/// first completes all its mutations, then the engine delivers the events it produced, in order. So when a
+/// callback runs, queries on the engine already show the final state of the whole operation, while each
+/// event carries the state as of that event (e.g. the maker and taker snapshots of each fill). Callbacks may
+/// call the engine; the events of that nested operation are delivered after the current ones.
+///
+/// Order of events for one place():
+///   on_order_accepted(taker)                    — validated, id assigned (not for rejected requests)
+///   on_balance(...)                              — the freeze
+///   per match: on_fill, on_public_trade, on_book_level (maker side), [on_order_done(maker) if filled],
+///              on_balance(...) for the accounts/assets it touched (coalesced: last state per pair)
+///   then either on_book_level (taker rests; taker side) or on_order_done(taker) + on_balance (release).
+/// A post-only that would cross produces only on_order_done(status kRejected). Validation failures produce
+/// no events (place() returns the reason). cancel(): on_book_level, on_order_done(kCancelled), on_balance.
+class EngineListener {
+ public:
+  virtual ~EngineListener() = default;
+  virtual void on_order_accepted(const Order& /*order*/) {}
+  /// `maker` and `taker` are the orders' states right after this fill.
+  virtual void on_fill(const Fill& /*fill*/, const Order& /*maker*/, const Order& /*taker*/) {}
+  /// Terminal state: kFilled, kCancelled, kExpired or kRejected.
+  virtual void on_order_done(const Order& /*order*/) {}
+  virtual void on_public_trade(const PublicTrade& /*trade*/) {}
+  virtual void on_book_level(const BookLevelChange& /*change*/) {}
+  /// Every ledger change, including those of the fee account and direct ledger() calls.
+  virtual void on_balance(const BalanceChange& /*change*/) {}
+};
+
+struct EngineConfig {
+  AccountId fee_account = 0;                       ///< receives all fees (exchange revenue)
+  std::size_t recent_orders_per_account = 10'000;  ///< done orders kept for status queries
+  std::size_t recent_fills_per_account = 10'000;   ///< AccountFill records kept per account
+  std::size_t recent_trades_per_symbol = 1'000;    ///< public trades kept per symbol
+  OrderId first_order_id = 1;
+  TradeId first_trade_id = 1;
+  /// Milliseconds since the Unix epoch for order/fill timestamps; default: the system clock.
+  std::function<int64_t()> clock;
+};
+
+/// Matching engine for spot instruments with an integrated ledger.
+///
+/// Funds: a LIMIT/POST_ONLY buy freezes price × qty quote; a sell freezes qty base; a MARKET buy by quote
+/// freezes the quote amount; a MARKET buy by base freezes the exact cost of sweeping the current book for
+/// that size (what the sweep will spend, since matching is atomic), and releases what is unspent. Each fill
+/// moves frozen funds to the counterparty exactly; a taker buy filling below its limit releases
+/// (limit − price) × qty at once; when an order is done its remaining frozen amount is released.
+///
+/// Fees (rounding rule): fee = rate × received amount, rounded half-up (kHalfUp) to 18 decimals, charged in
+/// the received asset (buyer: base, seller: quote) and credited to EngineConfig::fee_account. With
+/// realistic rates (≤ 8 decimals) and sizes, the product has ≤ 18 decimals, so no rounding happens.
+///
+/// Self-trades are allowed (no self-trade prevention yet). Threading: single-threaded; call from one thread.
+class MatchingEngine {
+ public:
+  explicit MatchingEngine(EngineConfig config = {});
+  ~MatchingEngine();
+  MatchingEngine(const MatchingEngine&) = delete;
+  MatchingEngine& operator=(const MatchingEngine&) = delete;
+
+  /// Adds a market. Throws std::invalid_argument (naming the symbol and the rule) when the instrument breaks
+  /// an invariant listed on Instrument, or the symbol already exists.
+  void add_instrument(const Instrument& instrument);
+  /// Changes the fee rates of a market (applies to later fills). Returns false for an unknown symbol.
+  bool set_fee_rates(std::string_view symbol, Decimal maker_rate, Decimal taker_rate);
+  const Instrument* instrument(std::string_view symbol) const;  ///< nullptr if unknown
+  std::vector<std::string> symbols() const;                     ///< sorted
+
+  /// Validates, freezes, matches and (GTC limit remainder) rests an order. Checks, in order: symbol,
+  /// parameters, tick, lot, min/max size, min notional, duplicate client id, balance, post-only crossing.
+  PlaceResult place(const OrderRequest& request);
+  /// Cancels a live order of `account`; kUnknownOrder when it is not live or belongs to another account.
+  CancelResult cancel(AccountId account, OrderId order_id);
+  CancelResult cancel_by_client_id(AccountId account, std::string_view client_id);
+  /// Cancels every live order of the account (only `symbol`'s when non-empty), oldest first. Returns count.
+  std::size_t cancel_all(AccountId account, std::string_view symbol = {});
+
+  /// Live or recently done order by id.
+  std::optional<Order> order(OrderId order_id) const;
+  /// The account's live order with that client id, else its most recent done one.
+  std::optional<Order> order_by_client_id(AccountId account, std::string_view client_id) const;
+  /// Live orders of the account, oldest first; all symbols when `symbol` is empty.
+  std::vector<Order> open_orders(AccountId account, std::string_view symbol = {}) const;
+  /// Done orders still remembered, newest first, at most `limit`.
+  std::vector<Order> recent_orders(AccountId account, std::string_view symbol = {},
+                                   std::size_t limit = SIZE_MAX) const;
+  /// The account's fills, newest first; filtered by symbol (non-empty) and order id (non-zero).
+  std::vector<AccountFill> recent_fills(AccountId account, std::string_view symbol = {}, OrderId order_id = 0,
+                                        std::size_t limit = SIZE_MAX) const;
+  /// Public trades of a symbol, newest first.
+  std::vector<PublicTrade> recent_trades(std::string_view symbol, std::size_t limit = SIZE_MAX) const;
+
+  /// Top `depth` aggregated levels per side (empty book for an unknown symbol).
+  L2Book book(std::string_view symbol, std::size_t depth = SIZE_MAX) const;
+  std::optional<Decimal> best_bid(std::string_view symbol) const;
+  std::optional<Decimal> best_ask(std::string_view symbol) const;
+  std::optional<Decimal> last_price(std::string_view symbol) const;
+  /// Current level-change sequence of the symbol (0 before any change).
+  uint64_t book_seq(std::string_view symbol) const;
+
+  /// The engine's ledger. Deposits/withdrawals made through it are reported via on_balance. Do not replace
+  /// its listener (the engine relies on it); observe balances through EngineListener::on_balance.
+  Ledger& ledger();
+  const Ledger& ledger() const;
+  const EngineConfig& config() const;
+
+  /// Listeners are not owned and must outlive the engine or be removed. Called in registration order.
+  void add_listener(EngineListener* listener);
+  void remove_listener(EngineListener* listener);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nectar::sim

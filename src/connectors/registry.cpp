@@ -1,0 +1,79 @@
+#include "nectar/connectors/registry.hpp"
+
+#include <stdexcept>
+
+namespace nectar {
+
+std::string_view to_string(Environment env) {
+  switch (env) {
+    case Environment::kProduction:
+      return "production";
+    case Environment::kDemo:
+      return "demo";
+    case Environment::kSimulator:
+      return "simulator";
+  }
+  return "production";
+}
+
+std::optional<Environment> parse_environment(std::string_view text) {
+  if (text == "production" || text == "prod" || text == "live") return Environment::kProduction;
+  if (text == "demo" || text == "testnet" || text == "paper") return Environment::kDemo;
+  if (text == "simulator" || text == "sim") return Environment::kSimulator;
+  return std::nullopt;
+}
+
+ConnectorRegistry& ConnectorRegistry::instance() {
+  static ConnectorRegistry registry;
+  return registry;
+}
+
+void ConnectorRegistry::add(ConnectorInfo info) {
+  std::string id = info.id;
+  connectors_.insert_or_assign(std::move(id), std::move(info));
+}
+
+const ConnectorInfo* ConnectorRegistry::find(std::string_view id) const {
+  auto it = connectors_.find(id);
+  return it == connectors_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> ConnectorRegistry::ids() const {
+  std::vector<std::string> out;
+  for (const auto& [id, info] : connectors_) out.push_back(id);
+  return out;
+}
+
+Endpoints ConnectorRegistry::endpoints_for(const ConnectorConfig& config) const {
+  if (config.endpoint_override) return *config.endpoint_override;
+  const ConnectorInfo* info = find(config.id);
+  if (!info) throw std::invalid_argument("unknown connector '" + config.id + "'");
+  auto it = info->environments.find(config.environment);
+  if (it == info->environments.end()) {
+    throw std::invalid_argument("connector '" + config.id + "' has no " +
+                                std::string(to_string(config.environment)) +
+                                " environment; give its URLs explicitly");
+  }
+  return it->second;
+}
+
+std::unique_ptr<Connector> ConnectorRegistry::create(boost::asio::any_io_executor ex,
+                                                     const ConnectorConfig& config) const {
+  const ConnectorInfo* info = find(config.id);
+  if (!info) {
+    std::string known;
+    for (const auto& id : ids()) known += (known.empty() ? "" : ", ") + id;
+    throw std::invalid_argument("unknown connector '" + config.id + "' (known: " + known + ")");
+  }
+  if (config.track_user_stream) {
+    for (const auto& c : info->credentials) {
+      auto it = config.credentials.find(c.name);
+      if (it == config.credentials.end() || it->second.empty()) {
+        throw std::invalid_argument("connector '" + config.id + "' needs credential '" + c.name + "'");
+      }
+    }
+  }
+  return info->factory(ex, config);
+}
+
+}  // namespace nectar

@@ -1,0 +1,1413 @@
+// Bitget V2 SPOT simulator front-end. See include/nectar/sim/bitget/simulator.hpp and
+// shared/protocols/bitget.md (§2 REST, §3 auth, §4 WebSocket, §6 errors, §9 simulator notes).
+#include "nectar/sim/bitget/simulator.hpp"
+
+#include <zlib.h>
+
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <cctype>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <variant>
+#include <vector>
+
+#include "nectar/connectors/bitget/auth.hpp"
+#include "nectar/sim/activity.hpp"
+
+namespace nectar::sim::bitget {
+namespace {
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+
+constexpr AccountId kClientAccount = 1;
+constexpr AccountId kFeeAccount = 999;
+constexpr AccountId kMarketAccountBase = 1'000'000'000;
+constexpr int64_t kTimestampWindowMs = 30'000;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string neg_fee(Decimal fee) {
+  return fee.is_zero() ? std::string("0") : (-fee).to_string();
+}
+
+HttpServerResponse make_response(int status, json::object body) {
+  HttpServerResponse r;
+  r.status = status;
+  r.body = json::serialize(body);
+  return r;
+}
+
+HttpServerResponse ok(json::value data) {
+  json::object o;
+  o["code"] = "00000";
+  o["msg"] = "success";
+  o["requestTime"] = now_ms();
+  o["data"] = std::move(data);
+  return make_response(200, std::move(o));
+}
+
+HttpServerResponse error(int status, std::string_view code, std::string_view msg) {
+  json::object o;
+  o["code"] = code;
+  o["msg"] = msg;
+  o["requestTime"] = now_ms();
+  o["data"] = nullptr;
+  return make_response(status, std::move(o));
+}
+
+HttpServerResponse bad(std::string_view code, std::string_view msg) {
+  return error(400, code, msg);
+}
+
+std::string_view status_string(OrderStatus s) {
+  switch (s) {
+    case OrderStatus::kNew:
+      return "live";
+    case OrderStatus::kPartiallyFilled:
+      return "partially_filled";
+    case OrderStatus::kFilled:
+      return "filled";
+    default:
+      return "cancelled";
+  }
+}
+
+std::string_view side_string(Side s) {
+  return s == Side::kBuy ? "buy" : "sell";
+}
+
+std::string_view force_string(const Order& o) {
+  if (o.kind == OrderKind::kPostOnly) return "post_only";
+  if (o.kind == OrderKind::kMarket) return "gtc";
+  switch (o.tif) {
+    case TimeInForce::kIoc:
+      return "ioc";
+    case TimeInForce::kFok:
+      return "fok";
+    default:
+      return "gtc";
+  }
+}
+
+bool is_market_buy_by_quote(const Order& o) {
+  return o.kind == OrderKind::kMarket && o.quantity.is_zero();
+}
+
+/// A string field of a JSON object; numbers are accepted and converted to their text.
+std::optional<std::string> get_str(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return std::nullopt;
+  const json::value& v = it->value();
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_int64() || v.is_uint64() || v.is_double()) return json::serialize(v);
+  if (v.is_bool()) return std::string(v.as_bool() ? "true" : "false");
+  return std::nullopt;
+}
+
+struct RejectInfo {
+  std::string code;
+  std::string msg;
+};
+
+RejectInfo map_reject(const PlaceResult& r) {
+  switch (r.reason) {
+    case RejectReason::kUnknownSymbol:
+      return {"40034", "Parameter symbol does not exist"};
+    case RejectReason::kPriceNotOnTick:
+    case RejectReason::kSizeNotOnLot:
+      return {"40808", "Parameter verification exception: checkBDScale error: " + r.message};
+    case RejectReason::kBelowMinSize:
+      return {"43006", "The order quantity is less than the minimum order quantity: " + r.message};
+    case RejectReason::kBelowMinNotional:
+      return {"45110", "less than the minimum order amount: " + r.message};
+    case RejectReason::kInsufficientBalance:
+      return {"43012", "Insufficient balance"};
+    case RejectReason::kDuplicateClientId:
+      return {"40017", "Duplicate clientOid: clientOid already exists"};
+    case RejectReason::kUnknownOrder:
+      return {"43001", "The order does not exist"};
+    default:
+      return {"40017", "Parameter verification failed: " + r.message};
+  }
+}
+
+// Per-connection state.
+struct Subscription {
+  std::string channel;
+  std::string inst_id;  // instId or coin as received ("default" for account-wide)
+  json::object arg;     // echoed as received
+};
+
+struct SessionState {
+  bool is_private = false;
+  bool logged_in = false;
+  AccountId account = 0;
+  std::vector<Subscription> subs;
+
+  const Subscription* find(std::string_view channel, std::string_view inst) const {
+    for (const auto& s : subs)
+      if (s.channel == channel && (s.inst_id == inst || s.inst_id == "default" || inst.empty())) return &s;
+    return nullptr;
+  }
+};
+
+// The book as published on the `books` channel (what subscribers hold).
+struct BookFeed {
+  std::map<Decimal, Decimal, std::greater<>> bids;
+  std::map<Decimal, Decimal> asks;
+  uint64_t seq = 0;
+  int64_t ts = 0;
+};
+
+struct Stats {
+  Decimal open, high, low, last, base_volume, quote_volume;
+  bool changed = true;
+};
+
+}  // namespace
+
+struct BitgetSimulator::Impl : EngineListener {
+  Impl(BitgetSimulator& self_, asio::io_context& io_, SimulatorOptions options_)
+      : self(self_), io(io_), options(options_), engine(make_config()), activity_timer(io_), book_timer(io_) {
+    creds.api_key = "bg_sim_key_0001";
+    creds.secret_key = "bg_sim_secret_5f4e3d2c1b0a99887766554433221100";
+    creds.passphrase = "SimPass123";
+    creds.account = kClientAccount;
+    paused.store(!options.activity);
+  }
+
+  static EngineConfig make_config() {
+    EngineConfig c;
+    c.fee_account = kFeeAccount;
+    c.first_order_id = 1098394041925599232ULL;
+    c.first_trade_id = 1098394042131120128ULL;
+    return c;
+  }
+
+  BitgetSimulator& self;
+  asio::io_context& io;
+  SimulatorOptions options;
+  FaultInjector fault_injector;
+  MatchingEngine engine;
+  std::unique_ptr<Server> server;
+  std::vector<std::unique_ptr<ActivityGenerator>> generators;
+  asio::steady_timer activity_timer;
+  asio::steady_timer book_timer;
+  std::shared_ptr<std::atomic<bool>> alive = std::make_shared<std::atomic<bool>>(true);
+  std::atomic<bool> paused{false};
+  std::atomic<bool> stopped{false};
+  SimCredentials creds;
+  std::map<uint64_t, std::shared_ptr<WsSession>> sessions;
+  std::map<std::string, BookFeed, std::less<>> feeds;
+  std::map<std::string, Stats, std::less<>> stats;
+  uint64_t next_client_oid = 1;
+  std::string scratch;
+
+  // ------------------------------------------------------------------------------------------------------
+  // Setup
+
+  void setup() {
+    auto add = [&](std::string sym, std::string base, int pd, int sd, Decimal mid, int64_t walk,
+                   int64_t lots_lo, int64_t lots_hi, Decimal base_inv, Decimal quote_inv, AccountId acct) {
+      Instrument in;
+      in.symbol = sym;
+      in.base = base;
+      in.quote = "USDT";
+      in.tick = Decimal::from_scaled(1, pd);
+      in.lot = Decimal::from_scaled(1, sd);
+      in.min_notional = Decimal::from_int(1);
+      in.quote_step = Decimal::from_scaled(1, 8);
+      in.maker_fee_rate = Decimal::from_scaled(1, 3);
+      in.taker_fee_rate = Decimal::from_scaled(1, 3);
+      in.price_decimals = pd;
+      in.size_decimals = sd;
+      in.quote_decimals = 8;
+      engine.add_instrument(in);
+      ActivityConfig ac;
+      ac.symbol = sym;
+      ac.account = acct;
+      ac.seed = options.seed + acct;
+      ac.mid_start = mid;
+      ac.levels = 15;
+      ac.spread_ticks = walk;
+      ac.level_spacing_ticks = walk;
+      ac.max_walk_ticks = walk;
+      ac.maker_min_lots = lots_lo;
+      ac.maker_max_lots = lots_hi;
+      ac.taker_min_lots = lots_lo;
+      ac.taker_max_lots = lots_hi / 4;
+      ac.initial_base = base_inv;
+      ac.initial_quote = quote_inv;
+      generators.push_back(std::make_unique<ActivityGenerator>(engine, ac));
+      stats[sym].open = mid;
+      stats[sym].high = mid;
+      stats[sym].low = mid;
+      stats[sym].last = mid;
+    };
+    add("BTCUSDT", "BTC", 2, 6, Decimal::from_int(65000), 50, 100, 50000, Decimal::from_int(1000),
+        Decimal::from_int(100'000'000), kMarketAccountBase);
+    add("ETHUSDT", "ETH", 2, 4, Decimal::from_int(3500), 10, 10, 5000, Decimal::from_int(10000),
+        Decimal::from_int(100'000'000), kMarketAccountBase + 1);
+    engine.ledger().deposit(kClientAccount, "USDT", Decimal::from_int(10000));
+    engine.ledger().deposit(kClientAccount, "BTC", Decimal::from_int(1));
+    engine.ledger().deposit(kClientAccount, "ETH", Decimal::from_int(10));
+    for (auto& g : generators) g->run_steps(20);
+    engine.add_listener(this);
+    // Initial published books (no subscribers yet).
+    for (const auto& sym : engine.symbols()) {
+      auto& f = feeds[sym];
+      L2Book b = engine.book(sym);
+      for (const auto& l : b.bids) f.bids[l.price] = l.qty;
+      for (const auto& l : b.asks) f.asks[l.price] = l.qty;
+      f.seq = 1;
+      f.ts = now_ms();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Timers
+
+  void arm_activity() {
+    if (options.activity_interval_ms <= 0 || stopped) return;
+    activity_timer.expires_after(std::chrono::milliseconds(options.activity_interval_ms));
+    activity_timer.async_wait([this, a = alive](boost::system::error_code ec) {
+      if (ec || !a->load() || stopped) return;
+      if (!paused.load()) {
+        for (auto& g : generators) {
+          try {
+            g->step();
+          } catch (const std::exception& e) {
+            spdlog::warn("bitget sim: activity step failed: {}", e.what());
+          }
+        }
+      }
+      arm_activity();
+    });
+  }
+
+  void arm_books() {
+    if (stopped) return;
+    book_timer.expires_after(std::chrono::milliseconds(std::max(10, options.book_push_interval_ms)));
+    book_timer.async_wait([this, a = alive](boost::system::error_code ec) {
+      if (ec || !a->load() || stopped) return;
+      try {
+        push_books();
+      } catch (const std::exception& e) {
+        spdlog::warn("bitget sim: book push failed: {}", e.what());
+      }
+      arm_books();
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Formatting
+
+  const Instrument& inst(std::string_view sym) const {
+    const Instrument* i = engine.instrument(sym);
+    if (!i) throw std::runtime_error("unknown symbol");
+    return *i;
+  }
+
+  template <class Map>
+  static json::array levels_json(const Instrument& in, const Map& m, std::size_t depth) {
+    json::array a;
+    std::size_t n = 0;
+    for (const auto& [p, q] : m) {
+      if (n++ >= depth) break;
+      a.push_back(json::array{json::string(in.format_price(p)), json::string(in.format_size(q))});
+    }
+    return a;
+  }
+
+  int32_t checksum(const Instrument& in, const BookFeed& f, std::size_t depth = 25) {
+    scratch.clear();
+    auto bi = f.bids.begin();
+    auto ai = f.asks.begin();
+    for (std::size_t i = 0; i < depth; ++i) {
+      bool any = false;
+      if (bi != f.bids.end()) {
+        if (!scratch.empty()) scratch += ':';
+        scratch += in.format_price(bi->first);
+        scratch += ':';
+        scratch += in.format_size(bi->second);
+        ++bi;
+        any = true;
+      }
+      if (ai != f.asks.end()) {
+        if (!scratch.empty()) scratch += ':';
+        scratch += in.format_price(ai->first);
+        scratch += ':';
+        scratch += in.format_size(ai->second);
+        ++ai;
+        any = true;
+      }
+      if (!any) break;
+    }
+    uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(scratch.data()), static_cast<uInt>(scratch.size()));
+    return static_cast<int32_t>(static_cast<uint32_t>(crc));
+  }
+
+  json::object book_snapshot_element(const std::string& sym, std::size_t depth) {
+    const auto& in = inst(sym);
+    auto& f = feeds[sym];
+    json::object e;
+    e["asks"] = levels_json(in, f.asks, depth);
+    e["bids"] = levels_json(in, f.bids, depth);
+    // Fixed-depth channels checksum what they send; `books` the top 25.
+    e["checksum"] = checksum(in, f, std::min<std::size_t>(depth, 25));
+    e["seq"] = f.seq;
+    e["ts"] = std::to_string(f.ts);
+    return e;
+  }
+
+  static std::string push_msg(std::string_view action, const json::object& arg, json::array data,
+                              int64_t ts) {
+    json::object o;
+    o["action"] = action;
+    o["arg"] = arg;
+    o["data"] = std::move(data);
+    o["ts"] = ts;
+    return json::serialize(o);
+  }
+
+  json::object ticker_element(const std::string& sym, bool rest) {
+    const auto& in = inst(sym);
+    auto& st = stats[sym];
+    L2Book b = engine.book(sym, 1);
+    auto fmt = [](Decimal d) { return d.to_string(); };
+    std::string change = "0";
+    if (st.open.is_positive())
+      change =
+          (st.last - st.open).div(st.open, Rounding::kHalfEven).round_to(4, Rounding::kHalfEven).to_string();
+    json::object t;
+    if (rest) {
+      t["symbol"] = sym;
+      t["high24h"] = in.format_price(st.high);
+      t["open"] = in.format_price(st.open);
+      t["low24h"] = in.format_price(st.low);
+      t["lastPr"] = in.format_price(st.last);
+      t["quoteVolume"] = fmt(st.quote_volume);
+      t["baseVolume"] = fmt(st.base_volume);
+      t["usdtVolume"] = fmt(st.quote_volume);
+    } else {
+      t["instId"] = sym;
+      t["lastPr"] = in.format_price(st.last);
+      t["open24h"] = in.format_price(st.open);
+      t["high24h"] = in.format_price(st.high);
+      t["low24h"] = in.format_price(st.low);
+      t["change24h"] = change;
+    }
+    t["bidPr"] = b.bids.empty() ? std::string("0") : in.format_price(b.bids[0].price);
+    t["askPr"] = b.asks.empty() ? std::string("0") : in.format_price(b.asks[0].price);
+    t["bidSz"] = b.bids.empty() ? std::string("0") : in.format_size(b.bids[0].qty);
+    t["askSz"] = b.asks.empty() ? std::string("0") : in.format_size(b.asks[0].qty);
+    if (!rest) {
+      t["baseVolume"] = fmt(st.base_volume);
+      t["quoteVolume"] = fmt(st.quote_volume);
+    }
+    t["openUtc"] = in.format_price(st.open);
+    t["changeUtc24h"] = change;
+    if (rest) t["change24h"] = change;
+    t["ts"] = std::to_string(now_ms());
+    return t;
+  }
+
+  std::string fee_detail_string(const Order& o) {
+    if (o.fee.is_zero() && o.filled_qty.is_zero()) return "";
+    const std::string f = neg_fee(o.fee);
+    const std::string coin = o.fee_asset.empty() ? inst(o.symbol).base : o.fee_asset;
+    return R"({"newFees":{"c":0,"d":0,"deduction":false,"r":)" + f + R"(,"t":)" + f +
+           R"(,"totalDeductionFee":0},")" + coin + R"(":{"deduction":false,"feeCoinCode":")" + coin +
+           R"(","totalDeductionFee":0,"totalFee":)" + f + "}}";
+  }
+
+  json::object rest_order(const Order& o) {
+    const auto& in = inst(o.symbol);
+    json::object j;
+    j["userId"] = std::to_string(o.account);
+    j["symbol"] = o.symbol;
+    j["orderId"] = o.id_string();
+    j["clientOid"] = o.client_id;
+    j["price"] = o.kind == OrderKind::kMarket ? std::string("0") : in.format_price(o.price);
+    j["size"] = is_market_buy_by_quote(o) ? o.quote_amount.to_string() : in.format_size(o.quantity);
+    j["orderType"] = o.kind == OrderKind::kMarket ? "market" : "limit";
+    j["side"] = side_string(o.side);
+    j["force"] = force_string(o);
+    j["status"] = status_string(o.status);
+    j["priceAvg"] = o.filled_qty.is_zero() ? std::string("0") : o.average_price().to_string();
+    j["baseVolume"] = o.filled_qty.to_string();
+    j["quoteVolume"] = o.filled_quote.to_string();
+    j["enterPointSource"] = "API";
+    j["orderSource"] = o.kind == OrderKind::kMarket ? "market" : "normal";
+    j["cancelReason"] = "";
+    j["basePrice"] = o.kind == OrderKind::kMarket ? std::string("0") : in.format_price(o.price);
+    j["cTime"] = std::to_string(o.created_ms);
+    j["uTime"] = std::to_string(o.updated_ms);
+    j["feeDetail"] = fee_detail_string(o);
+    return j;
+  }
+
+  json::object ws_order(const Order& o, const Fill* fill, bool as_maker) {
+    const auto& in = inst(o.symbol);
+    json::object j;
+    j["instId"] = o.symbol;
+    j["orderId"] = o.id_string();
+    j["clientOid"] = o.client_id;
+    j["price"] = o.kind == OrderKind::kMarket ? std::string("0") : in.format_price(o.price);
+    const std::string size =
+        is_market_buy_by_quote(o) ? o.quote_amount.to_string() : in.format_size(o.quantity);
+    j["size"] = size;
+    j["newSize"] = size;
+    Decimal notional = is_market_buy_by_quote(o)      ? o.quote_amount
+                       : o.kind == OrderKind::kMarket ? o.filled_quote
+                                                      : o.price.mul(o.quantity);
+    j["notional"] = notional.to_string();
+    j["orderType"] = o.kind == OrderKind::kMarket ? "market" : "limit";
+    j["force"] = force_string(o);
+    j["side"] = side_string(o.side);
+    if (fill) {
+      const Decimal fee = as_maker ? fill->maker_fee : fill->taker_fee;
+      const std::string& fee_coin = as_maker ? fill->maker_fee_asset : fill->taker_fee_asset;
+      j["fillPrice"] = in.format_price(fill->price);
+      j["tradeId"] = std::to_string(fill->trade_id);
+      j["baseVolume"] = fill->qty.to_string();
+      j["fillTime"] = std::to_string(fill->ts_ms);
+      j["fillFee"] = neg_fee(fee);
+      j["fillFeeCoin"] = fee_coin;
+      j["tradeScope"] = as_maker ? "M" : "T";
+    }
+    j["accBaseVolume"] = o.filled_qty.to_string();
+    j["priceAvg"] = o.filled_qty.is_zero() ? std::string("0") : o.average_price().to_string();
+    j["status"] = status_string(o.status);
+    j["cTime"] = std::to_string(o.created_ms);
+    j["uTime"] = std::to_string(o.updated_ms);
+    j["stpMode"] = "none";
+    json::array fd;
+    if (!o.fee.is_zero() || !o.filled_qty.is_zero()) {
+      fd.push_back(json::object{{"feeCoin", o.fee_asset}, {"fee", neg_fee(o.fee)}});
+    }
+    j["feeDetail"] = std::move(fd);
+    j["enterPointSource"] = "API";
+    return j;
+  }
+
+  json::object ws_fill(const Fill& f, const Order& o, bool as_maker) {
+    const auto& in = inst(f.symbol);
+    const Decimal fee = as_maker ? f.maker_fee : f.taker_fee;
+    const std::string& coin = as_maker ? f.maker_fee_asset : f.taker_fee_asset;
+    json::object j;
+    j["orderId"] = o.id_string();
+    j["tradeId"] = std::to_string(f.trade_id);
+    j["symbol"] = f.symbol;
+    j["orderType"] = o.kind == OrderKind::kMarket ? "market" : "limit";
+    j["side"] = side_string(o.side);
+    j["priceAvg"] = in.format_price(f.price);
+    j["size"] = f.qty.to_string();
+    j["amount"] = f.quote_qty.to_string();
+    j["tradeScope"] = as_maker ? "maker" : "taker";
+    j["feeDetail"] = json::array{json::object{
+        {"feeCoin", coin}, {"deduction", "no"}, {"totalDeductionFee", "0"}, {"totalFee", neg_fee(fee)}}};
+    j["cTime"] = std::to_string(f.ts_ms);
+    j["uTime"] = std::to_string(f.ts_ms);
+    return j;
+  }
+
+  static json::object balance_json(std::string_view coin, const Balance& b, int64_t ts) {
+    json::object j;
+    j["coin"] = coin;
+    j["available"] = b.available.to_string();
+    j["frozen"] = b.frozen.to_string();
+    j["locked"] = "0";
+    j["limitAvailable"] = "0";
+    j["uTime"] = std::to_string(ts);
+    return j;
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // WebSocket fan-out
+
+  template <class F>
+  void for_each_session(F&& f) {
+    for (auto& [id, s] : sessions) {
+      auto* st = s->template user<SessionState>();
+      if (st && s->is_open()) f(*s, *st);
+    }
+  }
+
+  void push_private(AccountId account, std::string_view channel, std::string_view inst_id, json::array data,
+                    std::string_view action = "snapshot") {
+    const int64_t ts = now_ms();
+    std::string cached;
+    for_each_session([&](WsSession& s, SessionState& st) {
+      if (!st.is_private || !st.logged_in || st.account != account) return;
+      const Subscription* sub = st.find(channel, inst_id);
+      if (!sub) return;
+      s.send(push_msg(action, sub->arg, data, ts));
+    });
+  }
+
+  void push_public(std::string_view channel, std::string_view inst_id, const json::array& data,
+                   std::string_view action) {
+    const int64_t ts = now_ms();
+    for_each_session([&](WsSession& s, SessionState& st) {
+      if (st.is_private) return;
+      for (const auto& sub : st.subs) {
+        if (sub.channel == channel && sub.inst_id == inst_id) {
+          s.send(push_msg(action, sub.arg, data, ts));
+          break;
+        }
+      }
+    });
+  }
+
+  bool has_public_subscriber(std::string_view channel, std::string_view inst_id) {
+    bool any = false;
+    for_each_session([&](WsSession&, SessionState& st) {
+      if (st.is_private) return;
+      for (const auto& sub : st.subs)
+        if (sub.channel == channel && sub.inst_id == inst_id) any = true;
+    });
+    return any;
+  }
+
+  void push_books() {
+    for (const auto& sym : engine.symbols()) {
+      const auto& in = inst(sym);
+      auto& f = feeds[sym];
+      L2Book b = engine.book(sym);
+      std::map<Decimal, Decimal, std::greater<>> nb;
+      std::map<Decimal, Decimal> na;
+      for (const auto& l : b.bids) nb[l.price] = l.qty;
+      for (const auto& l : b.asks) na[l.price] = l.qty;
+      json::array dbids, dasks;
+      auto diff = [&](const auto& oldm, const auto& newm, json::array& out) {
+        for (const auto& [p, q] : oldm)
+          if (!newm.count(p)) out.push_back(json::array{json::string(in.format_price(p)), "0"});
+        for (const auto& [p, q] : newm) {
+          auto it = oldm.find(p);
+          if (it == oldm.end() || it->second != q)
+            out.push_back(json::array{json::string(in.format_price(p)), json::string(in.format_size(q))});
+        }
+      };
+      diff(f.bids, nb, dbids);
+      diff(f.asks, na, dasks);
+      auto& st = stats[sym];
+      if (dbids.empty() && dasks.empty()) {
+        if (st.changed && has_public_subscriber("ticker", sym)) {
+          st.changed = false;
+          push_public("ticker", sym, json::array{ticker_element(sym, false)}, "snapshot");
+        }
+        continue;
+      }
+      f.bids = std::move(nb);
+      f.asks = std::move(na);
+      f.ts = std::max(now_ms(), f.ts + 1);
+      const bool subscribed = has_public_subscriber("books", sym);
+      f.seq += (subscribed && fault_injector.consume_skip_sequence()) ? 2 : 1;
+      int32_t cs = checksum(in, f);
+      if (subscribed && fault_injector.consume_corrupt_checksum()) cs ^= 0x5a5a5a5a;
+      if (subscribed) {
+        json::object e;
+        e["asks"] = std::move(dasks);
+        e["bids"] = std::move(dbids);
+        e["checksum"] = cs;
+        e["seq"] = f.seq;
+        e["ts"] = std::to_string(f.ts);
+        push_public("books", sym, json::array{std::move(e)}, "update");
+      }
+      for (std::size_t depth : {std::size_t{1}, std::size_t{5}, std::size_t{15}}) {
+        const std::string ch = "books" + std::to_string(depth);
+        if (has_public_subscriber(ch, sym))
+          push_public(ch, sym, json::array{book_snapshot_element(sym, depth)}, "snapshot");
+      }
+      if (has_public_subscriber("ticker", sym)) {
+        st.changed = false;
+        push_public("ticker", sym, json::array{ticker_element(sym, false)}, "snapshot");
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // EngineListener
+
+  bool is_client(AccountId a) const { return a == creds.account; }
+
+  void on_order_accepted(const Order& o) override {
+    if (!is_client(o.account)) return;
+    push_private(o.account, "orders", o.symbol, json::array{ws_order(o, nullptr, false)});
+  }
+
+  void on_fill(const Fill& f, const Order& maker, const Order& taker) override {
+    auto one = [&](const Order& o, bool as_maker) {
+      if (!is_client(o.account)) return;
+      push_private(o.account, "fill", o.symbol, json::array{ws_fill(f, o, as_maker)});
+      push_private(o.account, "orders", o.symbol, json::array{ws_order(o, &f, as_maker)});
+    };
+    one(maker, true);
+    one(taker, false);
+  }
+
+  void on_order_done(const Order& o) override {
+    if (!is_client(o.account) || o.status == OrderStatus::kFilled) return;  // filled: pushed with the fill
+    push_private(o.account, "orders", o.symbol, json::array{ws_order(o, nullptr, false)});
+  }
+
+  void on_public_trade(const PublicTrade& t) override {
+    auto it = stats.find(t.symbol);
+    if (it != stats.end()) {
+      auto& st = it->second;
+      st.last = t.price;
+      st.high = Decimal::max(st.high, t.price);
+      st.low = Decimal::min(st.low, t.price);
+      st.base_volume += t.qty;
+      st.quote_volume += t.price.mul(t.qty);
+      st.changed = true;
+    }
+    if (!has_public_subscriber("trade", t.symbol)) return;
+    push_public("trade", t.symbol, json::array{trade_json(t)}, "update");
+  }
+
+  json::object trade_json(const PublicTrade& t) {
+    const auto& in = inst(t.symbol);
+    json::object j;
+    j["ts"] = std::to_string(t.ts_ms);
+    j["price"] = in.format_price(t.price);
+    j["size"] = in.format_size(t.qty);
+    j["side"] = side_string(t.taker_side);
+    j["tradeId"] = std::to_string(t.trade_id);
+    return j;
+  }
+
+  void on_balance(const BalanceChange& c) override {
+    if (!is_client(c.account)) return;
+    push_private(c.account, "account", c.asset,
+                 json::array{balance_json(c.asset, Balance{c.available, c.frozen}, now_ms())});
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // REST
+
+  std::optional<HttpServerResponse> authenticate(const HttpServerRequest& r, AccountId& account) {
+    auto hv = [&](std::string_view n) -> std::string {
+      auto v = r.header(n);
+      return v ? *v : std::string();
+    };
+    const std::string key = hv("ACCESS-KEY"), sig = hv("ACCESS-SIGN"), ts = hv("ACCESS-TIMESTAMP"),
+                      pp = hv("ACCESS-PASSPHRASE");
+    if (key.empty()) return bad("40001", "ACCESS_KEY cannot be empty");
+    if (sig.empty()) return bad("40002", "ACCESS_SIGN cannot be empty");
+    if (ts.empty()) return bad("40003", "ACCESS_TIMESTAMP cannot be empty");
+    if (pp.empty()) return bad("40011", "ACCESS_PASSPHRASE cannot be empty");
+    if (!all_digits(ts) || ts.size() > 15) return bad("40005", "Invalid ACCESS_TIMESTAMP");
+    const int64_t t = std::stoll(ts);
+    if (std::llabs(now_ms() - t) > kTimestampWindowMs) return bad("40008", "Request timestamp expired");
+    if (key != creds.api_key) return bad("40006", "Invalid ACCESS_KEY");
+    if (pp != creds.passphrase) return bad("40012", "apikey/password is incorrect");
+    const std::string expect = nectar::bitget::sign(creds.secret_key, ts, r.method, r.path, r.query, r.body);
+    if (expect != sig) return bad("40009", "sign signature error");
+    account = creds.account;
+    return std::nullopt;
+  }
+
+  HttpServerResponse handle(const HttpServerRequest& r) {
+    const std::string& p = r.path;
+    const bool get = r.method == "GET";
+    const bool post = r.method == "POST";
+    // Public
+    if (get && p == "/api/v2/public/time") {
+      const int64_t t = now_ms();
+      json::object o;
+      o["code"] = "00000";
+      o["msg"] = "success";
+      o["requestTime"] = t;
+      o["data"] = json::object{{"serverTime", std::to_string(t)}};
+      return make_response(200, std::move(o));
+    }
+    if (get && p == "/api/v2/spot/public/symbols") return symbols(r);
+    if (get && p == "/api/v2/spot/public/coins") return coins(r);
+    if (get && p == "/api/v2/margin/currencies") return ok(json::array{});
+    if (get && p == "/api/v2/spot/market/tickers") return tickers(r);
+    if (get && p == "/api/v2/spot/market/orderbook") return orderbook(r);
+    if (get && (p == "/api/v2/spot/market/fills" || p == "/api/v2/spot/market/fills-history"))
+      return public_fills(r);
+
+    struct Route {
+      const char* method;
+      const char* path;
+      HttpServerResponse (Impl::*fn)(const HttpServerRequest&, AccountId);
+    };
+    static const Route routes[] = {
+        {"GET", "/api/v2/spot/account/assets", &Impl::assets},
+        {"POST", "/api/v2/spot/trade/place-order", &Impl::place_order},
+        {"POST", "/api/v2/spot/trade/cancel-order", &Impl::cancel_order},
+        {"POST", "/api/v2/spot/trade/cancel-symbol-order", &Impl::cancel_symbol},
+        {"POST", "/api/v2/spot/trade/batch-orders", &Impl::batch_orders},
+        {"POST", "/api/v2/spot/trade/batch-cancel-order", &Impl::batch_cancel},
+        {"GET", "/api/v2/spot/trade/orderInfo", &Impl::order_info},
+        {"GET", "/api/v2/spot/trade/unfilled-orders", &Impl::unfilled_orders},
+        {"GET", "/api/v2/spot/trade/history-orders", &Impl::history_orders},
+        {"GET", "/api/v2/spot/trade/fills", &Impl::own_fills},
+        {"GET", "/api/v2/common/trade-rate", &Impl::trade_rate},
+    };
+    for (const auto& rt : routes) {
+      if (p != rt.path) continue;
+      if (r.method != rt.method) return error(405, "40404", "Request method not supported");
+      AccountId account = 0;
+      if (auto e = authenticate(r, account)) return *e;
+      return (this->*rt.fn)(r, account);
+    }
+    (void)get;
+    (void)post;
+    return error(404, "40404", "Request URL NOT FOUND");
+  }
+
+  json::object symbol_json(const Instrument& in) {
+    json::object j;
+    j["symbol"] = in.symbol;
+    j["baseCoin"] = in.base;
+    j["quoteCoin"] = in.quote;
+    j["minTradeAmount"] = in.min_size.to_string();
+    j["maxTradeAmount"] = "10000000000";
+    j["takerFeeRate"] = in.taker_fee_rate.to_string();
+    j["makerFeeRate"] = in.maker_fee_rate.to_string();
+    j["pricePrecision"] = std::to_string(in.price_decimals);
+    j["quantityPrecision"] = std::to_string(in.size_decimals);
+    j["quotePrecision"] = std::to_string(in.quote_decimals);
+    j["status"] = "online";
+    j["minTradeUSDT"] = in.min_notional.to_string();
+    j["buyLimitPriceRatio"] = "0.05";
+    j["sellLimitPriceRatio"] = "0.05";
+    return j;
+  }
+
+  HttpServerResponse symbols(const HttpServerRequest& r) {
+    const std::string want = r.query_param("symbol");
+    json::array a;
+    for (const auto& sym : engine.symbols()) {
+      if (!want.empty() && want != sym) continue;
+      a.push_back(symbol_json(inst(sym)));
+    }
+    if (!want.empty() && a.empty()) return bad("40034", "Parameter symbol does not exist");
+    return ok(std::move(a));
+  }
+
+  HttpServerResponse coins(const HttpServerRequest& r) {
+    const std::string want = r.query_param("coin");
+    struct C {
+      const char* id;
+      const char* coin;
+      const char* chain;
+      const char* fee;
+      const char* min;
+    };
+    static const C cs[] = {{"1", "BTC", "BTC", "0.0005", "0.001"},
+                           {"2", "USDT", "TRC20", "1", "10"},
+                           {"3", "ETH", "ERC20", "0.003", "0.01"}};
+    json::array a;
+    for (const auto& c : cs) {
+      if (!want.empty() && want != c.coin) continue;
+      json::object chain{{"chain", c.chain},           {"needTag", "false"},      {"withdrawable", "true"},
+                         {"rechargeable", "true"},     {"withdrawFee", c.fee},    {"extraWithdrawFee", "0"},
+                         {"depositConfirm", "1"},      {"withdrawConfirm", "1"},  {"minDepositAmount", "0"},
+                         {"minWithdrawAmount", c.min}, {"browserUrl", ""},        {"contractAddress", ""},
+                         {"withdrawStep", "0"},        {"withdrawMinScale", "8"}, {"congestion", "normal"}};
+      a.push_back(json::object{{"coinId", c.id},
+                               {"coin", c.coin},
+                               {"transfer", "true"},
+                               {"chains", json::array{std::move(chain)}}});
+    }
+    return ok(std::move(a));
+  }
+
+  HttpServerResponse tickers(const HttpServerRequest& r) {
+    const std::string want = r.query_param("symbol");
+    json::array a;
+    for (const auto& sym : engine.symbols()) {
+      if (!want.empty() && want != sym) continue;
+      a.push_back(ticker_element(sym, true));
+    }
+    if (!want.empty() && a.empty()) return bad("40034", "Parameter symbol does not exist");
+    return ok(std::move(a));
+  }
+
+  static std::size_t parse_limit(const HttpServerRequest& r, std::size_t def, std::size_t max) {
+    const std::string l = r.query_param("limit");
+    if (!all_digits(l) || l.size() > 6) return def;
+    return std::clamp<std::size_t>(std::stoul(l), 1, max);
+  }
+
+  HttpServerResponse orderbook(const HttpServerRequest& r) {
+    const std::string sym = r.query_param("symbol");
+    if (sym.empty()) return bad("40019", "Parameter symbol cannot be empty");
+    const Instrument* in = engine.instrument(sym);
+    if (!in) return bad("40034", "Parameter symbol does not exist");
+    const std::size_t limit = parse_limit(r, 150, 150);
+    L2Book b = engine.book(sym, limit);
+    json::array asks, bids;
+    for (const auto& l : b.asks)
+      asks.push_back(
+          json::array{json::string(in->format_price(l.price)), json::string(in->format_size(l.qty))});
+    for (const auto& l : b.bids)
+      bids.push_back(
+          json::array{json::string(in->format_price(l.price)), json::string(in->format_size(l.qty))});
+    return ok(
+        json::object{{"asks", std::move(asks)}, {"bids", std::move(bids)}, {"ts", std::to_string(now_ms())}});
+  }
+
+  HttpServerResponse public_fills(const HttpServerRequest& r) {
+    const std::string sym = r.query_param("symbol");
+    if (sym.empty()) return bad("40019", "Parameter symbol cannot be empty");
+    if (!engine.instrument(sym)) return bad("40034", "Parameter symbol does not exist");
+    json::array a;
+    for (const auto& t : engine.recent_trades(sym, parse_limit(r, 100, 500))) {
+      json::object j = trade_json(t);
+      j["symbol"] = sym;
+      a.push_back(std::move(j));
+    }
+    return ok(std::move(a));
+  }
+
+  // ---- private ----
+
+  HttpServerResponse assets(const HttpServerRequest& r, AccountId account) {
+    const std::string coin = r.query_param("coin");
+    const bool all = lower(r.query_param("assetType")) == "all";
+    std::set<std::string> names;
+    if (const Account* a = engine.ledger().account(account))
+      for (const auto& [asset, b] : a->balances) names.insert(asset);
+    if (all)
+      for (const auto& sym : engine.symbols()) {
+        names.insert(inst(sym).base);
+        names.insert(inst(sym).quote);
+      }
+    json::array out;
+    const int64_t t = now_ms();
+    for (const auto& n : names) {
+      if (!coin.empty() && coin != n) continue;
+      Balance b = engine.ledger().balance(account, n);
+      if (!all && coin.empty() && b.total().is_zero()) continue;
+      out.push_back(balance_json(n, b, t));
+    }
+    return ok(std::move(out));
+  }
+
+  std::optional<json::object> parse_body(const HttpServerRequest& r) {
+    boost::system::error_code ec;
+    json::value v = json::parse(r.body, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    return v.as_object();
+  }
+
+  /// Validates and places one order from a place-order style object; returns {orderId, clientOid} or an
+  /// error.
+  std::variant<json::object, RejectInfo> place_one(const json::object& b, AccountId account,
+                                                   const std::string& default_symbol = {}) {
+    std::string sym = get_str(b, "symbol").value_or(default_symbol);
+    if (sym.empty()) return RejectInfo{"40019", "Parameter symbol cannot be empty"};
+    const Instrument* in = engine.instrument(sym);
+    if (!in) return RejectInfo{"40034", "Parameter symbol does not exist"};
+    const std::string side = lower(get_str(b, "side").value_or(""));
+    const std::string type = lower(get_str(b, "orderType").value_or(""));
+    const std::string force = lower(get_str(b, "force").value_or("gtc"));
+    const std::string price_s = get_str(b, "price").value_or("");
+    const std::string size_s = get_str(b, "size").value_or("");
+    std::string coid = get_str(b, "clientOid").value_or("");
+    if (side != "buy" && side != "sell") return RejectInfo{"40017", "Parameter side error"};
+    if (type != "limit" && type != "market") return RejectInfo{"40017", "Parameter orderType error"};
+    if (size_s.empty()) return RejectInfo{"40019", "Parameter size cannot be empty"};
+    auto size = Decimal::try_parse(size_s);
+    if (!size || !size->is_positive()) return RejectInfo{"40020", "Parameter size error"};
+    if (coid.size() > 64) return RejectInfo{"40017", "Parameter clientOid error: too long"};
+    if (coid.empty()) coid = "sim" + std::to_string(now_ms()) + "_" + std::to_string(next_client_oid++);
+    const Side s = side == "buy" ? Side::kBuy : Side::kSell;
+    OrderRequest req;
+    if (type == "market") {
+      req = s == Side::kBuy ? OrderRequest::market_buy_quote(account, sym, *size, coid)
+                            : OrderRequest::market(account, sym, s, *size, coid);
+    } else {
+      if (price_s.empty()) return RejectInfo{"40019", "Parameter price cannot be empty"};
+      auto price = Decimal::try_parse(price_s);
+      if (!price || !price->is_positive()) return RejectInfo{"40020", "Parameter price error"};
+      if (force == "post_only") {
+        req = OrderRequest::post_only(account, sym, s, *price, *size, coid);
+      } else {
+        TimeInForce tif = TimeInForce::kGtc;
+        if (force == "ioc")
+          tif = TimeInForce::kIoc;
+        else if (force == "fok")
+          tif = TimeInForce::kFok;
+        else if (force != "gtc" && force != "normal")
+          return RejectInfo{"40017", "Parameter force error"};
+        req = OrderRequest::limit(account, sym, s, *price, *size, tif, coid);
+      }
+    }
+    PlaceResult res = engine.place(req);
+    // A post-only that would cross is accepted and then cancelled, as Bitget does.
+    if (!res.ok() && !(res.reason == RejectReason::kPostOnlyWouldCross && res.order_id != 0))
+      return map_reject(res);
+    return json::object{{"orderId", order_id_string(res.order_id)}, {"clientOid", coid}};
+  }
+
+  HttpServerResponse place_order(const HttpServerRequest& r, AccountId account) {
+    auto b = parse_body(r);
+    if (!b) return bad("40017", "Parameter verification failed: body is not a JSON object");
+    auto res = place_one(*b, account);
+    if (auto* e = std::get_if<RejectInfo>(&res)) return bad(e->code, e->msg);
+    return ok(std::get<json::object>(std::move(res)));
+  }
+
+  HttpServerResponse batch_orders(const HttpServerRequest& r, AccountId account) {
+    auto b = parse_body(r);
+    if (!b) return bad("40017", "Parameter verification failed: body is not a JSON object");
+    const std::string sym = get_str(*b, "symbol").value_or("");
+    auto it = b->find("orderList");
+    if (it == b->end() || !it->value().is_array()) return bad("40019", "Parameter orderList cannot be empty");
+    const auto& list = it->value().as_array();
+    if (list.empty() || list.size() > 50) return bad("40017", "Parameter orderList size must be 1..50");
+    json::array okl, fail;
+    for (const auto& item : list) {
+      if (!item.is_object()) {
+        fail.push_back(
+            json::object{{"clientOid", ""}, {"errorMsg", "Parameter error"}, {"errorCode", "40017"}});
+        continue;
+      }
+      auto res = place_one(item.as_object(), account, sym);
+      if (auto* e = std::get_if<RejectInfo>(&res)) {
+        fail.push_back(json::object{{"clientOid", get_str(item.as_object(), "clientOid").value_or("")},
+                                    {"errorMsg", e->msg},
+                                    {"errorCode", e->code}});
+      } else {
+        okl.push_back(std::get<json::object>(std::move(res)));
+      }
+    }
+    return ok(json::object{{"successList", std::move(okl)}, {"failureList", std::move(fail)}});
+  }
+
+  /// Cancels by orderId or clientOid; returns {orderId, clientOid} or 43001.
+  std::variant<json::object, RejectInfo> cancel_one(const json::object& b, AccountId account,
+                                                    const std::string& default_symbol = {}) {
+    const std::string sym = get_str(b, "symbol").value_or(default_symbol);
+    const std::string oid = get_str(b, "orderId").value_or("");
+    const std::string coid = get_str(b, "clientOid").value_or("");
+    if (sym.empty()) return RejectInfo{"40019", "Parameter symbol cannot be empty"};
+    if (!engine.instrument(sym)) return RejectInfo{"40034", "Parameter symbol does not exist"};
+    if (oid.empty() && coid.empty())
+      return RejectInfo{"40019", "Parameter orderId or clientOid cannot be empty"};
+    std::optional<Order> o;
+    if (!oid.empty()) {
+      if (auto id = parse_order_id(oid)) o = engine.order(*id);
+    } else {
+      o = engine.order_by_client_id(account, coid);
+    }
+    if (!o || o->account != account || o->symbol != sym || !o->is_live())
+      return RejectInfo{"43001", "The order does not exist"};
+    CancelResult c = engine.cancel(account, o->id);
+    if (!c.ok()) return RejectInfo{"43001", "The order does not exist"};
+    return json::object{{"orderId", o->id_string()}, {"clientOid", o->client_id}};
+  }
+
+  HttpServerResponse cancel_order(const HttpServerRequest& r, AccountId account) {
+    auto b = parse_body(r);
+    if (!b) return bad("40017", "Parameter verification failed: body is not a JSON object");
+    auto res = cancel_one(*b, account);
+    if (auto* e = std::get_if<RejectInfo>(&res)) return bad(e->code, e->msg);
+    return ok(std::get<json::object>(std::move(res)));
+  }
+
+  HttpServerResponse batch_cancel(const HttpServerRequest& r, AccountId account) {
+    auto b = parse_body(r);
+    if (!b) return bad("40017", "Parameter verification failed: body is not a JSON object");
+    const std::string sym = get_str(*b, "symbol").value_or("");
+    auto it = b->find("orderList");
+    if (it == b->end() || !it->value().is_array()) return bad("40019", "Parameter orderList cannot be empty");
+    json::array okl, fail;
+    for (const auto& item : it->value().as_array()) {
+      if (!item.is_object()) continue;
+      auto res = cancel_one(item.as_object(), account, sym);
+      if (auto* e = std::get_if<RejectInfo>(&res)) {
+        fail.push_back(json::object{{"orderId", get_str(item.as_object(), "orderId").value_or("")},
+                                    {"clientOid", get_str(item.as_object(), "clientOid").value_or("")},
+                                    {"errorMsg", e->msg},
+                                    {"errorCode", e->code}});
+      } else {
+        okl.push_back(std::get<json::object>(std::move(res)));
+      }
+    }
+    return ok(json::object{{"successList", std::move(okl)}, {"failureList", std::move(fail)}});
+  }
+
+  HttpServerResponse cancel_symbol(const HttpServerRequest& r, AccountId account) {
+    auto b = parse_body(r);
+    if (!b) return bad("40017", "Parameter verification failed: body is not a JSON object");
+    const std::string sym = get_str(*b, "symbol").value_or("");
+    if (sym.empty()) return bad("40019", "Parameter symbol cannot be empty");
+    if (!engine.instrument(sym)) return bad("40034", "Parameter symbol does not exist");
+    engine.cancel_all(account, sym);
+    return ok(json::object{{"symbol", sym}});
+  }
+
+  HttpServerResponse order_info(const HttpServerRequest& r, AccountId account) {
+    const std::string oid = r.query_param("orderId");
+    const std::string coid = r.query_param("clientOid");
+    if (oid.empty() && coid.empty()) return bad("40019", "Parameter orderId or clientOid cannot be empty");
+    std::optional<Order> o;
+    if (!oid.empty()) {
+      if (auto id = parse_order_id(oid)) o = engine.order(*id);
+    } else {
+      o = engine.order_by_client_id(account, coid);
+    }
+    json::array a;
+    if (o && o->account == account) a.push_back(rest_order(*o));
+    return ok(std::move(a));
+  }
+
+  json::array filter_orders(const HttpServerRequest& r, const std::vector<Order>& orders) {
+    const std::size_t limit = parse_limit(r, 100, 100);
+    const std::string idlt = r.query_param("idLessThan");
+    const std::string st = r.query_param("startTime");
+    const std::string et = r.query_param("endTime");
+    const std::string oid = r.query_param("orderId");
+    json::array a;
+    for (const auto& o : orders) {
+      if (a.size() >= limit) break;
+      if (all_digits(idlt) && o.id >= std::stoull(idlt)) continue;
+      if (all_digits(oid) && o.id != std::stoull(oid)) continue;
+      if (all_digits(st) && o.created_ms < std::stoll(st)) continue;
+      if (all_digits(et) && o.created_ms > std::stoll(et)) continue;
+      a.push_back(rest_order(o));
+    }
+    return a;
+  }
+
+  HttpServerResponse unfilled_orders(const HttpServerRequest& r, AccountId account) {
+    auto orders = engine.open_orders(account, r.query_param("symbol"));
+    std::reverse(orders.begin(), orders.end());  // newest first
+    return ok(filter_orders(r, orders));
+  }
+
+  HttpServerResponse history_orders(const HttpServerRequest& r, AccountId account) {
+    return ok(filter_orders(r, engine.recent_orders(account, r.query_param("symbol"))));
+  }
+
+  HttpServerResponse own_fills(const HttpServerRequest& r, AccountId account) {
+    const std::string sym = r.query_param("symbol");
+    if (!sym.empty() && !engine.instrument(sym)) return bad("40034", "Parameter symbol does not exist");
+    const std::string oid_s = r.query_param("orderId");
+    OrderId oid = 0;
+    if (!oid_s.empty()) {
+      auto id = parse_order_id(oid_s);
+      if (!id) return ok(json::array{});
+      oid = *id;
+    }
+    const std::size_t limit = parse_limit(r, 100, 100);
+    const std::string idlt = r.query_param("idLessThan");
+    const std::string st = r.query_param("startTime");
+    const std::string et = r.query_param("endTime");
+    json::array a;
+    for (const auto& f : engine.recent_fills(account, sym, oid)) {
+      if (a.size() >= limit) break;
+      if (all_digits(idlt) && f.trade_id >= std::stoull(idlt)) continue;
+      if (all_digits(st) && f.ts_ms < std::stoll(st)) continue;
+      if (all_digits(et) && f.ts_ms > std::stoll(et)) continue;
+      const auto& in = inst(f.symbol);
+      json::object j;
+      j["userId"] = std::to_string(account);
+      j["symbol"] = f.symbol;
+      j["orderId"] = order_id_string(f.order_id);
+      j["tradeId"] = std::to_string(f.trade_id);
+      j["orderType"] = f.kind == OrderKind::kMarket ? "market" : "limit";
+      j["side"] = side_string(f.side);
+      j["priceAvg"] = in.format_price(f.price);
+      j["size"] = f.qty.to_string();
+      j["amount"] = f.quote_qty.to_string();
+      j["tradeScope"] = f.is_maker ? "maker" : "taker";
+      j["feeDetail"] = json::object{{"deduction", "no"},
+                                    {"feeCoin", f.fee_asset},
+                                    {"totalDeductionFee", "0"},
+                                    {"totalFee", neg_fee(f.fee)}};
+      j["cTime"] = std::to_string(f.ts_ms);
+      j["uTime"] = std::to_string(f.ts_ms);
+      a.push_back(std::move(j));
+    }
+    return ok(std::move(a));
+  }
+
+  HttpServerResponse trade_rate(const HttpServerRequest& r, AccountId) {
+    const std::string sym = r.query_param("symbol");
+    if (sym.empty()) return bad("40019", "Parameter symbol cannot be empty");
+    const Instrument* in = engine.instrument(sym);
+    if (!in) return bad("40034", "Parameter symbol does not exist");
+    return ok(json::object{{"makerFeeRate", in->maker_fee_rate.to_string()},
+                           {"takerFeeRate", in->taker_fee_rate.to_string()}});
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // WebSocket
+
+  static std::string ws_error(std::string_view code, std::string_view msg, const json::object* arg = nullptr,
+                              std::string_view op = {}) {
+    json::object o;
+    o["event"] = "error";
+    if (arg) o["arg"] = *arg;
+    o["code"] = code;
+    o["msg"] = msg;
+    if (!op.empty()) o["op"] = op;
+    return json::serialize(o);
+  }
+
+  void ws_message(const std::shared_ptr<WsSession>& s, std::string_view text) {
+    if (text == "ping") {
+      s->send("pong");
+      return;
+    }
+    auto* st = s->user<SessionState>();
+    if (!st) return;
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec || !v.is_object()) {
+      s->send(ws_error("30002", "illegal request"));
+      return;
+    }
+    const auto& o = v.as_object();
+    const std::string op = get_str(o, "op").value_or("");
+    const json::array empty;
+    const json::array* args = &empty;
+    if (auto it = o.find("args"); it != o.end() && it->value().is_array()) args = &it->value().as_array();
+    if (op == "login") {
+      login(s, *st, *args);
+    } else if (op == "subscribe" || op == "unsubscribe") {
+      for (const auto& a : *args) {
+        if (!a.is_object()) {
+          s->send(ws_error("30016", "param error", nullptr, op));
+          continue;
+        }
+        subscribe(s, *st, a.as_object(), op == "subscribe");
+      }
+    } else {
+      s->send(ws_error("30003", "invalid op"));
+    }
+  }
+
+  void login(const std::shared_ptr<WsSession>& s, SessionState& st, const json::array& args) {
+    auto fail = [&](std::string msg) {
+      s->send(ws_error("30005", msg));
+      s->close();
+    };
+    if (!st.is_private) return fail("login is only supported on the private channel");
+    if (args.empty() || !args[0].is_object()) return fail("Login failed: missing args");
+    const auto& a = args[0].as_object();
+    const std::string key = get_str(a, "apiKey").value_or("");
+    const std::string pp = get_str(a, "passphrase").value_or("");
+    const std::string ts = get_str(a, "timestamp").value_or("");
+    const std::string sig = get_str(a, "sign").value_or("");
+    if (!all_digits(ts) || ts.size() > 15) return fail("Login failed: invalid timestamp");
+    int64_t t = std::stoll(ts);
+    if (ts.size() <= 10) t *= 1000;
+    if (std::llabs(now_ms() - t) > kTimestampWindowMs) return fail("Login failed: timestamp expired");
+    if (key != creds.api_key) return fail("Login failed: invalid ACCESS_KEY");
+    if (pp != creds.passphrase) return fail("Login failed: invalid passphrase");
+    if (nectar::bitget::sign(creds.secret_key, ts, "GET", "/user/verify", "", "") != sig)
+      return fail("Login failed: invalid sign");
+    st.logged_in = true;
+    st.account = creds.account;
+    s->send(R"({"event":"login","code":"0","msg":""})");
+  }
+
+  void subscribe(const std::shared_ptr<WsSession>& s, SessionState& st, const json::object& arg, bool sub) {
+    const std::string op = sub ? "subscribe" : "unsubscribe";
+    const std::string inst_type = get_str(arg, "instType").value_or("");
+    const std::string channel = get_str(arg, "channel").value_or("");
+    std::string inst_id = get_str(arg, "instId").value_or("");
+    if (inst_id.empty()) inst_id = get_str(arg, "coin").value_or("");
+    auto not_exist = [&] {
+      s->send(ws_error(
+          "30001", "instType:" + inst_type + ",channel:" + channel + ",instId:" + inst_id + " doesn't exist",
+          &arg, op));
+    };
+    static const std::set<std::string, std::less<>> kPublic = {"books",   "books1", "books5",
+                                                               "books15", "trade",  "ticker"};
+    static const std::set<std::string, std::less<>> kPrivate = {"orders", "fill", "account"};
+    if (inst_type != "SPOT") return not_exist();
+    if (st.is_private) {
+      if (!kPrivate.count(channel)) return not_exist();
+      if (!st.logged_in) {
+        s->send(ws_error("30004", "User not logged in", &arg, op));
+        return;
+      }
+      if (inst_id.empty()) inst_id = "default";
+      if (inst_id != "default" && channel != "account" && !engine.instrument(inst_id)) return not_exist();
+    } else {
+      if (!kPublic.count(channel) || !engine.instrument(inst_id)) return not_exist();
+    }
+    auto it = std::find_if(st.subs.begin(), st.subs.end(), [&](const Subscription& x) {
+      return x.channel == channel && x.inst_id == inst_id;
+    });
+    json::object ack{{"event", op}, {"arg", arg}};
+    if (!sub) {
+      if (it != st.subs.end()) st.subs.erase(it);
+      s->send(json::serialize(ack));
+      return;
+    }
+    if (it == st.subs.end()) st.subs.push_back(Subscription{channel, inst_id, arg});
+    s->send(json::serialize(ack));
+    const int64_t ts = now_ms();
+    if (channel == "books") {
+      s->send(push_msg("snapshot", arg, json::array{book_snapshot_element(inst_id, SIZE_MAX)}, ts));
+    } else if (channel == "books1" || channel == "books5" || channel == "books15") {
+      s->send(push_msg("snapshot", arg,
+                       json::array{book_snapshot_element(inst_id, std::stoul(channel.substr(5)))}, ts));
+    } else if (channel == "trade") {
+      json::array a;
+      for (const auto& t : engine.recent_trades(inst_id, 50)) a.push_back(trade_json(t));
+      s->send(push_msg("snapshot", arg, std::move(a), ts));
+    } else if (channel == "ticker") {
+      s->send(push_msg("snapshot", arg, json::array{ticker_element(inst_id, false)}, ts));
+    } else if (channel == "account") {
+      json::array a;
+      if (const Account* acct = engine.ledger().account(st.account))
+        for (const auto& [coin, b] : acct->balances)
+          if (inst_id == "default" || inst_id == coin) a.push_back(balance_json(coin, b, ts));
+      s->send(push_msg("snapshot", arg, std::move(a), ts));
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------------------
+
+BitgetSimulator::BitgetSimulator(boost::asio::io_context& io, SimulatorOptions options)
+    : impl_(std::make_unique<Impl>(*this, io, options)) {
+  impl_->setup();
+}
+
+BitgetSimulator::~BitgetSimulator() {
+  impl_->alive->store(false);
+  impl_->engine.remove_listener(impl_.get());
+}
+
+void BitgetSimulator::start() {
+  ServerOptions so;
+  so.faults = &impl_->fault_injector;
+  so.answer_text_ping = true;
+  impl_->server = std::make_unique<Server>(impl_->io, *this, impl_->options.port, so);
+  impl_->server->start();
+  impl_->arm_activity();
+  impl_->arm_books();
+}
+
+void BitgetSimulator::stop() {
+  if (impl_->stopped.exchange(true)) return;
+  auto* impl = impl_.get();
+  auto cancel = [impl, a = impl->alive] {
+    if (!a->load()) return;
+    impl->activity_timer.cancel();
+    impl->book_timer.cancel();
+  };
+  if (impl->io.get_executor().running_in_this_thread())
+    cancel();
+  else
+    asio::post(impl->io, cancel);
+  if (impl->server) impl->server->stop();
+}
+
+uint16_t BitgetSimulator::port() const noexcept {
+  return impl_->server ? impl_->server->port() : 0;
+}
+const SimCredentials& BitgetSimulator::credentials() const noexcept {
+  return impl_->creds;
+}
+std::string BitgetSimulator::rest_url() const {
+  return "http://127.0.0.1:" + std::to_string(port());
+}
+std::string BitgetSimulator::ws_public_url() const {
+  return "ws://127.0.0.1:" + std::to_string(port()) + "/v2/ws/public";
+}
+std::string BitgetSimulator::ws_private_url() const {
+  return "ws://127.0.0.1:" + std::to_string(port()) + "/v2/ws/private";
+}
+
+std::string BitgetSimulator::banner_json() const {
+  json::object o;
+  o["rest"] = rest_url();
+  o["ws_public"] = ws_public_url();
+  o["ws_private"] = ws_private_url();
+  o["api_key"] = impl_->creds.api_key;
+  o["secret_key"] = impl_->creds.secret_key;
+  o["passphrase"] = impl_->creds.passphrase;
+  return json::serialize(o);
+}
+
+MatchingEngine& BitgetSimulator::engine() noexcept {
+  return impl_->engine;
+}
+Ledger& BitgetSimulator::ledger() noexcept {
+  return impl_->engine.ledger();
+}
+FaultInjector& BitgetSimulator::faults() noexcept {
+  return impl_->fault_injector;
+}
+void BitgetSimulator::set_activity_paused(bool paused) noexcept {
+  impl_->paused.store(paused);
+}
+
+HttpServerResponse BitgetSimulator::on_http(const HttpServerRequest& request) {
+  try {
+    return impl_->handle(request);
+  } catch (const std::exception& e) {
+    return error(500, "50000", std::string("internal error: ") + e.what());
+  }
+}
+
+void BitgetSimulator::on_ws_open(std::shared_ptr<WsSession> session) {
+  auto st = std::make_shared<SessionState>();
+  st->is_private = session->path().find("/private") != std::string::npos;
+  session->user_data = st;
+  impl_->sessions[session->id()] = session;
+}
+
+void BitgetSimulator::on_ws_message(std::shared_ptr<WsSession> session, std::string_view text) {
+  try {
+    impl_->ws_message(session, text);
+  } catch (const std::exception& e) {
+    session->send(Impl::ws_error("30016", std::string("param error: ") + e.what()));
+  }
+}
+
+void BitgetSimulator::on_ws_close(std::shared_ptr<WsSession> session) {
+  impl_->sessions.erase(session->id());
+}
+
+bool BitgetSimulator::accepts_ws_path(std::string_view path) {
+  return path == "/v2/ws/public" || path == "/v2/ws/private";
+}
+
+HttpServerResponse BitgetSimulator::rate_limited_response() {
+  HttpServerResponse r = error(429, "429", "Too Many Requests");
+  r.headers.push_back({"Retry-After", "1"});
+  return r;
+}
+
+}  // namespace nectar::sim::bitget
