@@ -93,30 +93,24 @@ LedgerResult Ledger::unfreeze(AccountId account, std::string_view asset, Decimal
 }
 
 LedgerResult Ledger::transfer_frozen(AccountId from, AccountId to, std::string_view asset, Decimal amount) {
-  if (amount.is_negative()) return invalid(from, asset, amount);
-  if (amount.is_zero()) return {};
-  Balance& src = slot(from, asset);
-  if (src.frozen < amount)
-    return short_of(LedgerStatus::kInsufficientFrozen, from, asset, src.frozen, amount);
-  // `slot` may insert into accounts_ (rehash) but Balance lives in a node-based std::map inside Account,
-  // and unordered_map never moves its elements, so `src` stays valid.
-  Balance& dst = slot(to, asset);
-  src.frozen -= amount;
-  dst.available += amount;
-  emit(from, asset, src);
-  if (from != to) emit(to, asset, dst);
-  return {};
+  return transfer_from(&Balance::frozen, LedgerStatus::kInsufficientFrozen, from, to, asset, amount);
 }
 
 LedgerResult Ledger::transfer_available(AccountId from, AccountId to, std::string_view asset,
                                         Decimal amount) {
+  return transfer_from(&Balance::available, LedgerStatus::kInsufficientAvailable, from, to, asset, amount);
+}
+
+LedgerResult Ledger::transfer_from(Decimal Balance::*source, LedgerStatus short_status, AccountId from,
+                                   AccountId to, std::string_view asset, Decimal amount) {
   if (amount.is_negative()) return invalid(from, asset, amount);
   if (amount.is_zero()) return {};
   Balance& src = slot(from, asset);
-  if (src.available < amount)
-    return short_of(LedgerStatus::kInsufficientAvailable, from, asset, src.available, amount);
+  if (src.*source < amount) return short_of(short_status, from, asset, src.*source, amount);
+  // `slot` may insert into accounts_ (rehash) but Balance lives in a node-based std::map inside Account,
+  // and unordered_map never moves its elements, so `src` stays valid.
   Balance& dst = slot(to, asset);
-  src.available -= amount;
+  src.*source -= amount;
   dst.available += amount;
   emit(from, asset, src);
   if (from != to) emit(to, asset, dst);

@@ -103,6 +103,9 @@ class Ledger {
 
  private:
   Balance& slot(AccountId account, std::string_view asset);
+  /// Moves `amount` out of `source` (available or frozen) of `from` into the available part of `to`.
+  LedgerResult transfer_from(Decimal Balance::*source, LedgerStatus short_status, AccountId from,
+                             AccountId to, std::string_view asset, Decimal amount);
   void emit(AccountId account, std::string_view asset, const Balance& b);
 
   std::unordered_map<AccountId, Account> accounts_;
