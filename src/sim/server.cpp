@@ -400,8 +400,10 @@ asio::awaitable<void> Server::Impl::run_http(ImplPtr server, tcp::socket socket)
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(16 * 1024 * 1024);
+    stream->expires_after(server->options.http_idle_timeout);
     auto [ec, n] = co_await http::async_read(*stream, buffer, parser, use_nothrow);
     if (ec || !server->running) break;
+    stream->expires_never();
     auto req = parser.release();
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive();

@@ -48,6 +48,9 @@ struct HttpServerResponse {
 struct ServerOptions {
   /// A WebSocket that sends nothing (no message, ping or pong) for this long is dropped.
   std::chrono::milliseconds ws_idle_timeout{std::chrono::seconds(120)};
+  /// A keep-alive HTTP connection with no new request for this long is closed (clients must cope with
+  /// stale pooled connections, as with real exchanges).
+  std::chrono::milliseconds http_idle_timeout{std::chrono::seconds(60)};
   /// Accept permessage-deflate when the client offers it (as real exchanges do).
   bool permessage_deflate = true;
   /// Answer a literal text "ping" with "pong" without calling the handler (Bitget/OKX style).
