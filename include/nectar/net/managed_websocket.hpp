@@ -45,6 +45,7 @@ struct ManagedWebSocketConfig {
 ///
 /// Thread affinity: run(), send(), read_direct() and the callbacks run on the executor given at construction.
 /// stop() and force_reconnect() may be called from any thread. Counters are readable from any thread.
+/// Destroy it on the executor's thread (or once the io_context has stopped), after run() returned.
 class ManagedWebSocket {
  public:
   using OpenHandler = std::function<boost::asio::awaitable<void>(ManagedWebSocket&)>;
