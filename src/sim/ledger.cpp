@@ -59,54 +59,49 @@ LedgerResult Ledger::deposit(AccountId account, std::string_view asset, Decimal 
 }
 
 LedgerResult Ledger::withdraw(AccountId account, std::string_view asset, Decimal amount) {
-  if (amount.is_negative()) return invalid(account, asset, amount);
-  if (amount.is_zero()) return {};
-  Balance& b = slot(account, asset);
-  if (b.available < amount)
-    return short_of(LedgerStatus::kInsufficientAvailable, account, asset, b.available, amount);
-  b.available -= amount;
-  emit(account, asset, b);
-  return {};
+  return shift(account, asset, amount, &Balance::available, nullptr);
 }
 
 LedgerResult Ledger::freeze(AccountId account, std::string_view asset, Decimal amount) {
-  if (amount.is_negative()) return invalid(account, asset, amount);
-  if (amount.is_zero()) return {};
-  Balance& b = slot(account, asset);
-  if (b.available < amount)
-    return short_of(LedgerStatus::kInsufficientAvailable, account, asset, b.available, amount);
-  b.available -= amount;
-  b.frozen += amount;
-  emit(account, asset, b);
-  return {};
+  return shift(account, asset, amount, &Balance::available, &Balance::frozen);
 }
 
 LedgerResult Ledger::unfreeze(AccountId account, std::string_view asset, Decimal amount) {
+  return shift(account, asset, amount, &Balance::frozen, &Balance::available);
+}
+
+LedgerStatus Ledger::shortage_status(Decimal Balance::*source) {
+  return source == &Balance::frozen ? LedgerStatus::kInsufficientFrozen
+                                    : LedgerStatus::kInsufficientAvailable;
+}
+
+LedgerResult Ledger::shift(AccountId account, std::string_view asset, Decimal amount,
+                           Decimal Balance::*source, Decimal Balance::*target) {
   if (amount.is_negative()) return invalid(account, asset, amount);
   if (amount.is_zero()) return {};
   Balance& b = slot(account, asset);
-  if (b.frozen < amount) return short_of(LedgerStatus::kInsufficientFrozen, account, asset, b.frozen, amount);
-  b.frozen -= amount;
-  b.available += amount;
+  if (b.*source < amount) return short_of(shortage_status(source), account, asset, b.*source, amount);
+  b.*source -= amount;
+  if (target) b.*target += amount;
   emit(account, asset, b);
   return {};
 }
 
 LedgerResult Ledger::transfer_frozen(AccountId from, AccountId to, std::string_view asset, Decimal amount) {
-  return transfer_from(&Balance::frozen, LedgerStatus::kInsufficientFrozen, from, to, asset, amount);
+  return transfer_from(&Balance::frozen, from, to, asset, amount);
 }
 
 LedgerResult Ledger::transfer_available(AccountId from, AccountId to, std::string_view asset,
                                         Decimal amount) {
-  return transfer_from(&Balance::available, LedgerStatus::kInsufficientAvailable, from, to, asset, amount);
+  return transfer_from(&Balance::available, from, to, asset, amount);
 }
 
-LedgerResult Ledger::transfer_from(Decimal Balance::*source, LedgerStatus short_status, AccountId from,
-                                   AccountId to, std::string_view asset, Decimal amount) {
+LedgerResult Ledger::transfer_from(Decimal Balance::*source, AccountId from, AccountId to,
+                                   std::string_view asset, Decimal amount) {
   if (amount.is_negative()) return invalid(from, asset, amount);
   if (amount.is_zero()) return {};
   Balance& src = slot(from, asset);
-  if (src.*source < amount) return short_of(short_status, from, asset, src.*source, amount);
+  if (src.*source < amount) return short_of(shortage_status(source), from, asset, src.*source, amount);
   // `slot` may insert into accounts_ (rehash) but Balance lives in a node-based std::map inside Account,
   // and unordered_map never moves its elements, so `src` stays valid.
   Balance& dst = slot(to, asset);

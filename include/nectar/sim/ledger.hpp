@@ -104,8 +104,12 @@ class Ledger {
  private:
   Balance& slot(AccountId account, std::string_view asset);
   /// Moves `amount` out of `source` (available or frozen) of `from` into the available part of `to`.
-  LedgerResult transfer_from(Decimal Balance::*source, LedgerStatus short_status, AccountId from,
-                             AccountId to, std::string_view asset, Decimal amount);
+  LedgerResult transfer_from(Decimal Balance::*source, AccountId from, AccountId to, std::string_view asset,
+                             Decimal amount);
+  /// Moves `amount` from one part of a balance to another (target nullptr: out of the ledger).
+  LedgerResult shift(AccountId account, std::string_view asset, Decimal amount, Decimal Balance::*source,
+                     Decimal Balance::*target);
+  static LedgerStatus shortage_status(Decimal Balance::*source);
   void emit(AccountId account, std::string_view asset, const Balance& b);
 
   std::unordered_map<AccountId, Account> accounts_;
