@@ -644,13 +644,11 @@ asio::awaitable<void> ExchangeBase::polling_loop() {
 }
 
 std::vector<const InFlightOrder*> ExchangeBase::in_flight_orders() const {
-  std::vector<const InFlightOrder*> out;
-  for (auto* o : const_cast<OrderTracker&>(tracker_).active_orders()) out.push_back(o);
-  return out;
+  return tracker_.active_orders();
 }
 
 const InFlightOrder* ExchangeBase::order(const std::string& client_order_id) const {
-  return const_cast<OrderTracker&>(tracker_).find(client_order_id);
+  return tracker_.find(client_order_id);
 }
 
 TradeFee ExchangeBase::estimate_fee(const TradingPair& pair, OrderType, TradeType side, Decimal, Decimal,

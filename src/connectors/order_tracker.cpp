@@ -42,6 +42,19 @@ InFlightOrder* OrderTracker::find(const std::string& client_order_id) {
   return e ? e->order.get() : nullptr;
 }
 
+const InFlightOrder* OrderTracker::find(const std::string& client_order_id) const {
+  if (auto it = active_.find(client_order_id); it != active_.end()) return it->second.order.get();
+  if (auto it = done_.find(client_order_id); it != done_.end()) return it->second.order.get();
+  return nullptr;
+}
+
+std::vector<const InFlightOrder*> OrderTracker::active_orders() const {
+  std::vector<const InFlightOrder*> out;
+  out.reserve(active_.size());
+  for (const auto& [id, e] : active_) out.push_back(e.order.get());
+  return out;
+}
+
 InFlightOrder* OrderTracker::find_by_exchange_id(const std::string& exchange_order_id) {
   auto it = by_exchange_id_.find(exchange_order_id);
   return it == by_exchange_id_.end() ? nullptr : find(it->second);

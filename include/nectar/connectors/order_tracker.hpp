@@ -34,10 +34,12 @@ class OrderTracker {
   void stop_tracking(const std::string& client_order_id);
 
   InFlightOrder* find(const std::string& client_order_id);
+  const InFlightOrder* find(const std::string& client_order_id) const;
   /// Active or recently finished order with this exchange id.
   InFlightOrder* find_by_exchange_id(const std::string& exchange_order_id);
   /// Every order not yet in a terminal state.
   std::vector<InFlightOrder*> active_orders();
+  std::vector<const InFlightOrder*> active_orders() const;
   std::size_t active_count() const { return active_.size(); }
   /// Recently finished orders, oldest first.
   std::vector<const InFlightOrder*> done_orders() const;
