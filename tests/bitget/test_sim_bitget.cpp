@@ -486,7 +486,9 @@ TEST_F(BitgetSim, WsLoginAndPrivatePushOrder) {
     if (ch == "fill" && first_fill < 0) first_fill = static_cast<int>(channels.size()) - 1;
     if (ch == "orders") {
       const auto& d = v["data"].at(0).as_object();
-      if (str(d.at("status")) == "live") EXPECT_FALSE(d.contains("tradeId")) << msgs[i];
+      if (str(d.at("status")) == "live") {
+        EXPECT_FALSE(d.contains("tradeId")) << msgs[i];
+      }
     }
     if (ch == "fill") {
       const auto& fd = v["data"].at(0).at("feeDetail").at(0).as_object();
@@ -539,6 +541,200 @@ TEST_F(BitgetSim, PostOnlyCrossBatchAndTradeRate) {
   auto fr = parse(rest("GET", "/api/v2/common/trade-rate?symbol=BTCUSDT&businessType=spot", {}, true));
   EXPECT_EQ(str(fr["data"].at("makerFeeRate")), "0.001");
   EXPECT_EQ(str(fr["data"].at("takerFeeRate")), "0.001");
+}
+
+// ccxt's loadMarkets asks for the contracts of six product types (§2.2, §9.1); a spot-only venue must answer
+// every one with an empty list, not 404 (which made ccxt's loadMarkets fail).
+TEST_F(BitgetSim, ContractsAnswerEveryProductTypeEmpty) {
+  for (const char* pt : {"USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES", "SUSDT-FUTURES", "SCOIN-FUTURES",
+                         "SUSDC-FUTURES", "usdt-futures"}) {
+    auto r = rest("GET", std::string("/api/v2/mix/market/contracts?productType=") + pt);
+    ASSERT_EQ(r.status, 200) << pt << " " << r.body;
+    auto o = parse(r);
+    EXPECT_EQ(str(o["code"]), "00000");
+    EXPECT_TRUE(o["data"].as_array().empty()) << pt;
+  }
+  auto missing = rest("GET", "/api/v2/mix/market/contracts");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(str(parse(missing)["code"]), "40019");
+  EXPECT_EQ(str(parse(rest("GET", "/api/v2/mix/market/contracts?productType=FOO"))["code"]), "40020");
+}
+
+// The price keys differ per endpoint (official docs): orderInfo and history-orders carry `price` (limit
+// price, "0" for market) and `priceAvg` (average fill); unfilled-orders has no `price`, `priceAvg` is the
+// limit price and `basePrice` the average fill. ccxt keys on `basePrice`: sending it from orderInfo made
+// ccxt read the order price from `priceAvg` ("0").
+TEST_F(BitgetSim, OrderPriceKeysPerEndpoint) {
+  auto r = rest(
+      "POST", "/api/v2/spot/trade/place-order",
+      R"({"symbol":"BTCUSDT","side":"buy","orderType":"limit","force":"gtc","price":"30000.00","size":"0.001","clientOid":"px-1"})",
+      true);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string oid = str(parse(r)["data"].at("orderId"));
+
+  auto info = parse(rest("GET", "/api/v2/spot/trade/orderInfo?orderId=" + oid, {}, true))["data"].as_array();
+  ASSERT_EQ(info.size(), 1u);
+  EXPECT_EQ(str(info[0].at("price")), "30000.00");
+  EXPECT_EQ(str(info[0].at("priceAvg")), "0");
+  EXPECT_FALSE(info[0].as_object().contains("basePrice"));
+
+  auto open =
+      parse(rest("GET", "/api/v2/spot/trade/unfilled-orders?symbol=BTCUSDT", {}, true))["data"].as_array();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_FALSE(open[0].as_object().contains("price"));
+  EXPECT_EQ(str(open[0].at("priceAvg")), "30000.00");
+  EXPECT_EQ(str(open[0].at("basePrice")), "0");
+  EXPECT_EQ(str(open[0].at("size")), "0.001000");
+
+  ASSERT_EQ(rest("POST", "/api/v2/spot/trade/cancel-order",
+                 R"({"symbol":"BTCUSDT","orderId":")" + oid + R"("})", true)
+                .status,
+            200);
+  auto hist =
+      parse(rest("GET", "/api/v2/spot/trade/history-orders?symbol=BTCUSDT&orderId=" + oid, {}, true))["data"]
+          .as_array();
+  ASSERT_EQ(hist.size(), 1u);
+  EXPECT_EQ(str(hist[0].at("price")), "30000.00");
+  EXPECT_EQ(str(hist[0].at("priceAvg")), "0");
+  EXPECT_FALSE(hist[0].as_object().contains("basePrice"));
+
+  // A filled market sell: price "0", priceAvg = the average fill price.
+  auto m =
+      rest("POST", "/api/v2/spot/trade/place-order",
+           R"({"symbol":"BTCUSDT","side":"sell","orderType":"market","force":"gtc","size":"0.001"})", true);
+  ASSERT_EQ(m.status, 200) << m.body;
+  const std::string mid = str(parse(m)["data"].at("orderId"));
+  info = parse(rest("GET", "/api/v2/spot/trade/orderInfo?orderId=" + mid, {}, true))["data"].as_array();
+  ASSERT_EQ(info.size(), 1u);
+  EXPECT_EQ(str(info[0].at("status")), "filled");
+  EXPECT_EQ(str(info[0].at("price")), "0");
+  EXPECT_TRUE(Decimal::parse(str(info[0].at("priceAvg"))).is_positive());
+}
+
+// A query value with URL-reserved characters travels percent-encoded. ccxt signs the decoded text
+// (`clientOid=a#b:c`, as Bitget verifies it); signing the text as sent is accepted too; anything else is
+// 40009.
+TEST_F(BitgetSim, SignatureOverEncodedOrDecodedQuery) {
+  auto r = rest(
+      "POST", "/api/v2/spot/trade/place-order",
+      R"({"symbol":"BTCUSDT","side":"buy","orderType":"limit","force":"gtc","price":"30000.00","size":"0.001","clientOid":"a#b:c"})",
+      true);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto& c = sim->credentials();
+  const std::string path = "/api/v2/spot/trade/orderInfo";
+  const std::string encoded = "clientOid=a%23b%3Ac";
+  auto get_signed_over = [&](const std::string& signed_query) {
+    auto h = bitget::auth_headers(c.api_key, c.secret_key, c.passphrase, std::to_string(now_ms()), "GET",
+                                  path, signed_query, "", false);
+    return rest("GET", path + "?" + encoded, {}, false, std::move(h));
+  };
+  for (const std::string& q : {encoded, std::string("clientOid=a#b:c")}) {
+    auto g = get_signed_over(q);
+    ASSERT_EQ(g.status, 200) << q << " " << g.body;
+    auto d = parse(g)["data"].as_array();
+    ASSERT_EQ(d.size(), 1u) << q;
+    EXPECT_EQ(str(d[0].at("clientOid")), "a#b:c");
+  }
+  auto bad = get_signed_over("clientOid=a#b");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(str(parse(bad)["code"]), "40009");
+}
+
+// Candles (§2.1, §4.1) were not served at all: ccxt fetchOHLCV got 404 and watchOHLCV error 30001.
+TEST_F(BitgetSim, CandlesRestAndWs) {
+  // The setup's market activity traded, so candles exist; this client trade adds volume to this minute.
+  ASSERT_EQ(
+      rest("POST", "/api/v2/spot/trade/place-order",
+           R"({"symbol":"BTCUSDT","side":"sell","orderType":"market","force":"gtc","size":"0.001"})", true)
+          .status,
+      200);
+  auto rows_of = [&](const std::string& query) {
+    auto r = rest("GET", "/api/v2/spot/market/candles?symbol=BTCUSDT&" + query);
+    EXPECT_EQ(r.status, 200) << query << " " << r.body;
+    return parse(r)["data"].as_array();
+  };
+  auto rows = rows_of("granularity=1min&limit=5");
+  ASSERT_FALSE(rows.empty());
+  EXPECT_LE(rows.size(), 5u);
+  int64_t prev = 0;
+  for (const auto& v : rows) {
+    const auto& row = v.as_array();
+    ASSERT_EQ(row.size(), 8u);
+    for (const auto& cell : row) EXPECT_TRUE(cell.is_string());
+    const int64_t ts = std::stoll(str(row[0]));
+    EXPECT_EQ(ts % 60'000, 0);
+    EXPECT_GT(ts, prev);  // oldest first
+    prev = ts;
+    const Decimal o = Decimal::parse(str(row[1])), h = Decimal::parse(str(row[2])),
+                  l = Decimal::parse(str(row[3])), cl = Decimal::parse(str(row[4]));
+    EXPECT_LE(l, Decimal::min(o, cl));
+    EXPECT_GE(h, Decimal::max(o, cl));
+    EXPECT_EQ(str(row[6]), str(row[7]));  // usdtVolume == quoteVolume for a USDT quote
+  }
+  // The client's trade is in the newest bar, or the one before if the minute just rolled over.
+  Decimal recent_volume;
+  for (std::size_t i = rows.size() >= 2 ? rows.size() - 2 : 0; i < rows.size(); ++i)
+    recent_volume += Decimal::parse(str(rows[i].as_array()[5]));
+  EXPECT_GE(recent_volume, Decimal::parse("0.001"));
+  EXPECT_EQ(std::stoll(str(rows_of("granularity=1Dutc").back().as_array()[0])) % 86'400'000, 0);
+  // Plain day candles are aligned to UTC+8 midnight.
+  EXPECT_EQ((std::stoll(str(rows_of("granularity=1day").back().as_array()[0])) + 8 * 3'600'000) % 86'400'000,
+            0);
+  EXPECT_TRUE(rows_of("granularity=1min&startTime=" + std::to_string(now_ms() + 3'600'000)).empty());
+  auto hist = rest("GET", "/api/v2/spot/market/history-candles?symbol=BTCUSDT&granularity=1min&endTime=" +
+                              std::to_string(now_ms()) + "&limit=200");
+  ASSERT_EQ(hist.status, 200) << hist.body;
+  EXPECT_FALSE(parse(hist)["data"].as_array().empty());
+  EXPECT_EQ(str(parse(rest("GET", "/api/v2/spot/market/candles?symbol=BTCUSDT&granularity=7min"))["code"]),
+            "40020");
+  EXPECT_EQ(str(parse(rest("GET", "/api/v2/spot/market/candles?symbol=BTCUSDT"))["code"]), "40019");
+
+  // WS: ack, a snapshot of history, then an `update` of the current bar after a trade.
+  const std::string url = sim->ws_public_url();
+  std::promise<void> subscribed;
+  auto sub_future = subscribed.get_future();
+  auto fut = asio::co_spawn(
+      cio,
+      [url, &subscribed]() -> asio::awaitable<std::vector<std::string>> {
+        std::vector<std::string> msgs;
+        auto ex = co_await asio::this_coro::executor;
+        net::WebSocketClient ws(ex);
+        co_await ws.connect(url);
+        co_await ws.send_text(
+            R"({"op":"subscribe","args":[{"instType":"SPOT","channel":"candle7m","instId":"BTCUSDT"},{"instType":"SPOT","channel":"candle1m","instId":"BTCUSDT"}]})");
+        for (int i = 0; i < 3; ++i) {
+          auto sv = co_await ws.read(milliseconds(2000));
+          msgs.emplace_back(sv);
+        }  // error, ack, snapshot
+        subscribed.set_value();
+        for (int i = 0; i < 10; ++i) {
+          auto sv = co_await ws.read(milliseconds(2000));
+          msgs.emplace_back(sv);
+          if (msgs.back().find(R"("action":"update")") != std::string::npos) break;
+        }
+        ws.close();
+        co_return msgs;
+      },
+      asio::use_future);
+  ASSERT_EQ(sub_future.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  ASSERT_EQ(rest("POST", "/api/v2/spot/trade/place-order",
+                 R"({"symbol":"BTCUSDT","side":"buy","orderType":"market","force":"gtc","size":"20"})", true)
+                .status,
+            200);
+  auto msgs = fut.get();
+  ASSERT_GE(msgs.size(), 4u);
+  EXPECT_NE(msgs[0].find(R"("code":"30001")"), std::string::npos) << msgs[0];
+  EXPECT_EQ(msgs[1],
+            R"({"event":"subscribe","arg":{"instType":"SPOT","channel":"candle1m","instId":"BTCUSDT"}})");
+  auto snap = json::parse(msgs[2]).as_object();
+  EXPECT_EQ(str(snap["action"]), "snapshot");
+  EXPECT_FALSE(snap["data"].as_array().empty());
+  auto upd = json::parse(msgs.back()).as_object();
+  ASSERT_EQ(str(upd["action"]), "update") << msgs.back();
+  const auto& row = upd["data"].as_array().at(0).as_array();
+  ASSERT_EQ(row.size(), 8u);
+  EXPECT_EQ(std::stoll(str(row[0])) % 60'000, 0);
+  EXPECT_TRUE(Decimal::parse(str(row[5])).is_positive());
 }
 
 }  // namespace

@@ -12,7 +12,9 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <chrono>
+#include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "nectar/connectors/bitget/auth.hpp"
+#include "nectar/net/url.hpp"
 #include "nectar/sim/activity.hpp"
 
 namespace nectar::sim::bitget {
@@ -188,6 +191,159 @@ struct Stats {
   bool changed = true;
 };
 
+// ---- Candles (§2.1 REST `candles` / `history-candles`, §4.1 WS `candle<iv>`) ----
+
+struct Bar {
+  Decimal open, high, low, close, base_volume, quote_volume;
+};
+
+constexpr int64_t kMinuteMs = 60'000;
+constexpr int64_t kHourMs = 60 * kMinuteMs;
+constexpr int64_t kDayMs = 24 * kHourMs;
+constexpr std::size_t kMaxMinuteBars = 8 * 24 * 60;  // one-minute bars kept per symbol (the last 8 days)
+
+/// A candle interval: fixed length, calendar week (Monday) or calendar month, aligned to UTC or (Bitget's
+/// non-`utc` 6h and longer intervals) to UTC+8 **[unverified: the UTC+8 alignment of the plain names]**.
+struct Interval {
+  enum class Kind { kFixed, kWeek, kMonth } kind = Kind::kFixed;
+  int64_t ms = kMinuteMs;
+  int64_t offset_ms = 0;  // added to UTC before aligning (UTC+8 = 8 h)
+};
+
+/// REST granularity (`1min`, `1h`, `1day`, `1Dutc`, ...) or WS channel suffix (`1m`, `1H`, `1D`, `1Dutc`,
+/// ...).
+std::optional<Interval> parse_interval(std::string_view name, bool ws) {
+  using K = Interval::Kind;
+  constexpr int64_t kCst = 8 * kHourMs;
+  struct Row {
+    const char* rest;
+    const char* ws;
+    Interval iv;
+  };
+  static const Row rows[] = {
+      {"1min", "1m", {K::kFixed, kMinuteMs, 0}},
+      {"3min", "3m", {K::kFixed, 3 * kMinuteMs, 0}},
+      {"5min", "5m", {K::kFixed, 5 * kMinuteMs, 0}},
+      {"15min", "15m", {K::kFixed, 15 * kMinuteMs, 0}},
+      {"30min", "30m", {K::kFixed, 30 * kMinuteMs, 0}},
+      {"1h", "1H", {K::kFixed, kHourMs, 0}},
+      {"4h", "4H", {K::kFixed, 4 * kHourMs, 0}},
+      {"6h", "6H", {K::kFixed, 6 * kHourMs, kCst}},
+      {"12h", "12H", {K::kFixed, 12 * kHourMs, kCst}},
+      {"1day", "1D", {K::kFixed, kDayMs, kCst}},
+      {"3day", "3D", {K::kFixed, 3 * kDayMs, kCst}},
+      {"1week", "1W", {K::kWeek, 7 * kDayMs, kCst}},
+      {"1M", "1M", {K::kMonth, 0, kCst}},
+      {"6Hutc", "6Hutc", {K::kFixed, 6 * kHourMs, 0}},
+      {"12Hutc", "12Hutc", {K::kFixed, 12 * kHourMs, 0}},
+      {"1Dutc", "1Dutc", {K::kFixed, kDayMs, 0}},
+      {"3Dutc", "3Dutc", {K::kFixed, 3 * kDayMs, 0}},
+      {"1Wutc", "1Wutc", {K::kWeek, 7 * kDayMs, 0}},
+      {"1Mutc", "1Mutc", {K::kMonth, 0, 0}},
+  };
+  for (const auto& r : rows)
+    if (name == (ws ? r.ws : r.rest)) return r.iv;
+  return std::nullopt;
+}
+
+int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+// Civil date <-> days since 1970-01-01 (H. Hinnant's algorithms).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = floor_div(y, 400);
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void civil_from_days(int64_t z, int64_t& y, unsigned& m) {
+  z += 719468;
+  const int64_t era = floor_div(z, 146097);
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
+}
+
+/// Start (UTC ms) of the bucket holding `ts`.
+int64_t bucket_start(const Interval& iv, int64_t ts) {
+  const int64_t local = ts + iv.offset_ms;
+  switch (iv.kind) {
+    case Interval::Kind::kFixed:
+      return floor_div(local, iv.ms) * iv.ms - iv.offset_ms;
+    case Interval::Kind::kWeek: {
+      const int64_t days = floor_div(local, kDayMs);
+      const int64_t monday = days - (((days + 3) % 7) + 7) % 7;  // 1970-01-01 was a Thursday
+      return monday * kDayMs - iv.offset_ms;
+    }
+    case Interval::Kind::kMonth: {
+      int64_t y;
+      unsigned m;
+      civil_from_days(floor_div(local, kDayMs), y, m);
+      return days_from_civil(y, m, 1) * kDayMs - iv.offset_ms;
+    }
+  }
+  return ts;
+}
+
+/// Start of the bucket after the one starting at `start`.
+int64_t next_bucket(const Interval& iv, int64_t start) {
+  if (iv.kind != Interval::Kind::kMonth) return start + iv.ms;
+  int64_t y;
+  unsigned m;
+  civil_from_days(floor_div(start + iv.offset_ms, kDayMs), y, m);
+  if (++m > 12) {
+    m = 1;
+    ++y;
+  }
+  return days_from_civil(y, m, 1) * kDayMs - iv.offset_ms;
+}
+
+struct Candle {
+  int64_t start = 0;
+  Bar bar;
+};
+
+/// Candles of interval `iv` built from one-minute bars (oldest first), gap buckets carrying the previous
+/// close with zero volume, from the first traded bucket up to the bucket holding `now`; only candles with
+/// start in [from, to], and of those the newest `limit`.
+std::deque<Candle> aggregate(const std::map<int64_t, Bar>& minutes, const Interval& iv, int64_t now,
+                             int64_t from, int64_t to, std::size_t limit) {
+  std::deque<Candle> out;
+  if (minutes.empty() || limit == 0) return out;
+  const int64_t last = std::min(bucket_start(iv, now), to);
+  int64_t begin = bucket_start(iv, minutes.begin()->first);
+  if (from > begin) {
+    begin = bucket_start(iv, from);
+    if (begin < from) begin = next_bucket(iv, begin);
+  }
+  auto it = minutes.lower_bound(begin);
+  Decimal prev_close = it == minutes.begin() ? it->second.open : std::prev(it)->second.close;
+  for (int64_t start = begin; start <= last; start = next_bucket(iv, start)) {
+    const int64_t end = next_bucket(iv, start);
+    Candle c{start, {prev_close, prev_close, prev_close, prev_close, Decimal{}, Decimal{}}};
+    for (bool traded = false; it != minutes.end() && it->first < end; ++it, traded = true) {
+      const Bar& b = it->second;
+      c.bar.open = traded ? c.bar.open : b.open;
+      c.bar.high = traded ? Decimal::max(c.bar.high, b.high) : b.high;
+      c.bar.low = traded ? Decimal::min(c.bar.low, b.low) : b.low;
+      c.bar.close = b.close;
+      c.bar.base_volume += b.base_volume;
+      c.bar.quote_volume += b.quote_volume;
+    }
+    prev_close = c.bar.close;
+    out.push_back(c);
+    if (out.size() > limit) out.pop_front();
+  }
+  return out;
+}
+
 }  // namespace
 
 struct BitgetSimulator::Impl : EngineListener {
@@ -224,6 +380,8 @@ struct BitgetSimulator::Impl : EngineListener {
   std::map<uint64_t, std::shared_ptr<WsSession>> sessions;
   std::map<std::string, BookFeed, std::less<>> feeds;
   std::map<std::string, Stats, std::less<>> stats;
+  std::map<std::string, std::map<int64_t, Bar>, std::less<>> minute_bars;  // per symbol, by minute start
+  std::map<std::string, int64_t, std::less<>> candles_dirty;  // symbol -> earliest trade ts since last push
   uint64_t next_client_oid = 1;
   std::string scratch;
 
@@ -276,6 +434,11 @@ struct BitgetSimulator::Impl : EngineListener {
     engine.ledger().deposit(kClientAccount, "BTC", Decimal::from_int(1));
     engine.ledger().deposit(kClientAccount, "ETH", Decimal::from_int(10));
     for (auto& g : generators) g->run_steps(20);
+    for (const auto& sym : engine.symbols()) {
+      auto trades = engine.recent_trades(sym);  // newest first
+      for (auto it = trades.rbegin(); it != trades.rend(); ++it) record_candle(*it);
+    }
+    candles_dirty.clear();
     engine.add_listener(this);
     // Initial published books (no subscribers yet).
     for (const auto& sym : engine.symbols()) {
@@ -316,6 +479,7 @@ struct BitgetSimulator::Impl : EngineListener {
       if (ec || !a->load() || stopped) return;
       try {
         push_books();
+        push_candles();
       } catch (const std::exception& e) {
         spdlog::warn("bitget sim: book push failed: {}", e.what());
       }
@@ -445,26 +609,35 @@ struct BitgetSimulator::Impl : EngineListener {
            R"(","totalDeductionFee":0,"totalFee":)" + f + "}}";
   }
 
-  json::object rest_order(const Order& o) {
+  /// Which REST endpoint an order object is for: the price keys differ (official Bitget docs).
+  enum class OrderShape {
+    kInfo,      ///< orderInfo, history-orders: `price` = limit price ("0" market), `priceAvg` = avg fill
+    kUnfilled,  ///< unfilled-orders: no `price`; `priceAvg` = limit price, `basePrice` = avg fill
+  };
+
+  json::object rest_order(const Order& o, OrderShape shape = OrderShape::kInfo) {
     const auto& in = inst(o.symbol);
+    const std::string limit_price =
+        o.kind == OrderKind::kMarket ? std::string("0") : in.format_price(o.price);
+    const std::string avg_fill = o.filled_qty.is_zero() ? std::string("0") : o.average_price().to_string();
     json::object j;
     j["userId"] = std::to_string(o.account);
     j["symbol"] = o.symbol;
     j["orderId"] = o.id_string();
     j["clientOid"] = o.client_id;
-    j["price"] = o.kind == OrderKind::kMarket ? std::string("0") : in.format_price(o.price);
+    if (shape == OrderShape::kInfo) j["price"] = limit_price;
     j["size"] = is_market_buy_by_quote(o) ? o.quote_amount.to_string() : in.format_size(o.quantity);
     j["orderType"] = o.kind == OrderKind::kMarket ? "market" : "limit";
     j["side"] = side_string(o.side);
     j["force"] = force_string(o);
     j["status"] = status_string(o.status);
-    j["priceAvg"] = o.filled_qty.is_zero() ? std::string("0") : o.average_price().to_string();
+    j["priceAvg"] = shape == OrderShape::kInfo ? avg_fill : limit_price;
+    if (shape == OrderShape::kUnfilled) j["basePrice"] = avg_fill;
     j["baseVolume"] = o.filled_qty.to_string();
     j["quoteVolume"] = o.filled_quote.to_string();
     j["enterPointSource"] = "API";
     j["orderSource"] = o.kind == OrderKind::kMarket ? "market" : "normal";
     j["cancelReason"] = "";
-    j["basePrice"] = o.kind == OrderKind::kMarket ? std::string("0") : in.format_price(o.price);
     j["cTime"] = std::to_string(o.created_ms);
     j["uTime"] = std::to_string(o.updated_ms);
     j["feeDetail"] = fee_detail_string(o);
@@ -687,6 +860,7 @@ struct BitgetSimulator::Impl : EngineListener {
       st.quote_volume += t.price.mul(t.qty);
       st.changed = true;
     }
+    record_candle(t);
     if (!has_public_subscriber("trade", t.symbol)) return;
     push_public("trade", t.symbol, json::array{trade_json(t)}, "update");
   }
@@ -700,6 +874,79 @@ struct BitgetSimulator::Impl : EngineListener {
     j["side"] = side_string(t.taker_side);
     j["tradeId"] = std::to_string(t.trade_id);
     return j;
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Candles
+
+  void record_candle(const PublicTrade& t) {
+    auto& bars = minute_bars[t.symbol];
+    const int64_t minute = floor_div(t.ts_ms, kMinuteMs) * kMinuteMs;
+    const Decimal quote = t.price.mul(t.qty);
+    auto [it, fresh] = bars.try_emplace(minute);
+    Bar& b = it->second;
+    if (fresh) {
+      b = Bar{t.price, t.price, t.price, t.price, t.qty, quote};
+    } else {
+      b.high = Decimal::max(b.high, t.price);
+      b.low = Decimal::min(b.low, t.price);
+      b.close = t.price;
+      b.base_volume += t.qty;
+      b.quote_volume += quote;
+    }
+    while (!bars.empty() && (bars.size() > kMaxMinuteBars ||
+                             bars.begin()->first < minute - static_cast<int64_t>(kMaxMinuteBars) * kMinuteMs))
+      bars.erase(bars.begin());
+    candles_dirty.try_emplace(t.symbol, t.ts_ms);
+  }
+
+  /// REST rows are [ts, open, high, low, close, baseVolume, usdtVolume, quoteVolume]; WS rows swap the last
+  /// two: [ts, open, high, low, close, baseVolume, quoteVolume, usdtVolume]. Quote is USDT here, so the
+  /// two volumes are equal either way.
+  json::array candle_row(const Instrument& in, const Candle& c) {
+    const std::string quote = c.bar.quote_volume.to_string();
+    return json::array{json::string(std::to_string(c.start)),
+                       json::string(in.format_price(c.bar.open)),
+                       json::string(in.format_price(c.bar.high)),
+                       json::string(in.format_price(c.bar.low)),
+                       json::string(in.format_price(c.bar.close)),
+                       json::string(c.bar.base_volume.to_string()),
+                       json::string(quote),
+                       json::string(quote)};
+  }
+
+  json::array candle_rows(const std::string& sym, const Interval& iv, int64_t from, int64_t to,
+                          std::size_t limit) {
+    const auto& in = inst(sym);
+    json::array a;
+    auto it = minute_bars.find(sym);
+    if (it == minute_bars.end()) return a;
+    for (const auto& c : aggregate(it->second, iv, now_ms(), from, to, limit)) a.push_back(candle_row(in, c));
+    return a;
+  }
+
+  static bool is_candle_channel(std::string_view channel) {
+    return channel.starts_with("candle") && parse_interval(channel.substr(6), /*ws=*/true).has_value();
+  }
+
+  /// Pushes the candles touched by trades since the last push (normally the current one; two when a bar
+  /// closed in between) to every subscribed `candle<iv>` channel, one `update` per candle, oldest first.
+  /// The same `ts` repeats until the bar closes.
+  void push_candles() {
+    if (candles_dirty.empty()) return;
+    std::map<std::string, int64_t, std::less<>> dirty;
+    dirty.swap(candles_dirty);
+    const int64_t now = now_ms();
+    for_each_session([&](WsSession& s, SessionState& st) {
+      if (st.is_private) return;
+      for (const auto& sub : st.subs) {
+        auto d = dirty.find(sub.inst_id);
+        if (d == dirty.end() || !is_candle_channel(sub.channel)) continue;
+        const Interval iv = *parse_interval(std::string_view(sub.channel).substr(6), true);
+        for (auto& row : candle_rows(sub.inst_id, iv, bucket_start(iv, d->second), now, SIZE_MAX))
+          s.send(push_msg("update", sub.arg, json::array{std::move(row)}, now));
+      }
+    });
   }
 
   void on_balance(const BalanceChange& c) override {
@@ -727,8 +974,17 @@ struct BitgetSimulator::Impl : EngineListener {
     if (std::llabs(now_ms() - t) > kTimestampWindowMs) return bad("40008", "Request timestamp expired");
     if (key != creds.api_key) return bad("40006", "Invalid ACCESS_KEY");
     if (pp != creds.passphrase) return bad("40012", "apikey/password is incorrect");
+    // The query is hashed as received (never re-ordered). Bitget itself verifies over the percent-decoded
+    // query text (its signing samples build the query unencoded; ccxt issue #28888 / PR #28890: a
+    // percent-encoded signature of a non-ASCII symbol got 40009), so that is accepted too: ccxt sends
+    // `clientOid=a%23b` but signs `clientOid=a#b`. The two texts differ only when something needs encoding.
     const std::string expect = nectar::bitget::sign(creds.secret_key, ts, r.method, r.path, r.query, r.body);
-    if (expect != sig) return bad("40009", "sign signature error");
+    if (expect != sig) {
+      const std::string decoded = net::percent_decode(r.query, /*plus_as_space=*/false);
+      if (decoded == r.query ||
+          nectar::bitget::sign(creds.secret_key, ts, r.method, r.path, decoded, r.body) != sig)
+        return bad("40009", "sign signature error");
+    }
     account = creds.account;
     return std::nullopt;
   }
@@ -750,6 +1006,9 @@ struct BitgetSimulator::Impl : EngineListener {
     if (get && p == "/api/v2/spot/public/symbols") return symbols(r);
     if (get && p == "/api/v2/spot/public/coins") return coins(r);
     if (get && p == "/api/v2/margin/currencies") return ok(json::array{});
+    if (get && p == "/api/v2/mix/market/contracts") return contracts(r);
+    if (get && p == "/api/v2/spot/market/candles") return candles(r, false);
+    if (get && p == "/api/v2/spot/market/history-candles") return candles(r, true);
     if (get && p == "/api/v2/spot/market/tickers") return tickers(r);
     if (get && p == "/api/v2/spot/market/orderbook") return orderbook(r);
     if (get && (p == "/api/v2/spot/market/fills" || p == "/api/v2/spot/market/fills-history"))
@@ -843,6 +1102,17 @@ struct BitgetSimulator::Impl : EngineListener {
     return ok(std::move(a));
   }
 
+  /// Perpetual/delivery contracts (§2.2). This is a spot-only venue, so every known product type answers an
+  /// empty list; ccxt's loadMarkets asks for all six (§9.1). Enum values are case-insensitive (§1).
+  static HttpServerResponse contracts(const HttpServerRequest& r) {
+    static const std::set<std::string, std::less<>> kProductTypes = {
+        "usdt-futures", "coin-futures", "usdc-futures", "susdt-futures", "scoin-futures", "susdc-futures"};
+    const std::string pt = r.query_param("productType");
+    if (pt.empty()) return bad("40019", "Parameter productType cannot be empty");
+    if (!kProductTypes.count(lower(pt))) return bad("40020", "Parameter productType error");
+    return ok(json::array{});
+  }
+
   HttpServerResponse tickers(const HttpServerRequest& r) {
     const std::string want = r.query_param("symbol");
     json::array a;
@@ -876,6 +1146,26 @@ struct BitgetSimulator::Impl : EngineListener {
           json::array{json::string(in->format_price(l.price)), json::string(in->format_size(l.qty))});
     return ok(
         json::object{{"asks", std::move(asks)}, {"bids", std::move(bids)}, {"ts", std::to_string(now_ms())}});
+  }
+
+  /// `candles` (limit default 100, max 1000) and `history-candles` (max 200): oldest first, the newest
+  /// `limit` candles starting within [startTime, endTime].
+  HttpServerResponse candles(const HttpServerRequest& r, bool history) {
+    const std::string sym = r.query_param("symbol");
+    if (sym.empty()) return bad("40019", "Parameter symbol cannot be empty");
+    if (!engine.instrument(sym)) return bad("40034", "Parameter symbol does not exist");
+    const std::string g = r.query_param("granularity");
+    if (g.empty()) return bad("40019", "Parameter granularity cannot be empty");
+    const auto iv = parse_interval(g, /*ws=*/false);
+    if (!iv) return bad("40020", "Parameter granularity error");
+    const std::string st = r.query_param("startTime");
+    const std::string et = r.query_param("endTime");
+    if ((!st.empty() && (!all_digits(st) || st.size() > 15)) ||
+        (!et.empty() && (!all_digits(et) || et.size() > 15)))
+      return bad("40020", "Parameter startTime/endTime error");
+    const int64_t from = st.empty() ? std::numeric_limits<int64_t>::min() : std::stoll(st);
+    const int64_t to = et.empty() ? std::numeric_limits<int64_t>::max() : std::stoll(et);
+    return ok(candle_rows(sym, *iv, from, to, parse_limit(r, 100, history ? 200 : 1000)));
   }
 
   HttpServerResponse public_fills(const HttpServerRequest& r) {
@@ -1085,7 +1375,7 @@ struct BitgetSimulator::Impl : EngineListener {
     return ok(std::move(a));
   }
 
-  json::array filter_orders(const HttpServerRequest& r, const std::vector<Order>& orders) {
+  json::array filter_orders(const HttpServerRequest& r, const std::vector<Order>& orders, OrderShape shape) {
     const std::size_t limit = parse_limit(r, 100, 100);
     const std::string idlt = r.query_param("idLessThan");
     const std::string st = r.query_param("startTime");
@@ -1098,7 +1388,7 @@ struct BitgetSimulator::Impl : EngineListener {
       if (all_digits(oid) && o.id != std::stoull(oid)) continue;
       if (all_digits(st) && o.created_ms < std::stoll(st)) continue;
       if (all_digits(et) && o.created_ms > std::stoll(et)) continue;
-      a.push_back(rest_order(o));
+      a.push_back(rest_order(o, shape));
     }
     return a;
   }
@@ -1106,11 +1396,11 @@ struct BitgetSimulator::Impl : EngineListener {
   HttpServerResponse unfilled_orders(const HttpServerRequest& r, AccountId account) {
     auto orders = engine.open_orders(account, r.query_param("symbol"));
     std::reverse(orders.begin(), orders.end());  // newest first
-    return ok(filter_orders(r, orders));
+    return ok(filter_orders(r, orders, OrderShape::kUnfilled));
   }
 
   HttpServerResponse history_orders(const HttpServerRequest& r, AccountId account) {
-    return ok(filter_orders(r, engine.recent_orders(account, r.query_param("symbol"))));
+    return ok(filter_orders(r, engine.recent_orders(account, r.query_param("symbol")), OrderShape::kInfo));
   }
 
   HttpServerResponse own_fills(const HttpServerRequest& r, AccountId account) {
@@ -1261,7 +1551,8 @@ struct BitgetSimulator::Impl : EngineListener {
       if (inst_id.empty()) inst_id = "default";
       if (inst_id != "default" && channel != "account" && !engine.instrument(inst_id)) return not_exist();
     } else {
-      if (!kPublic.count(channel) || !engine.instrument(inst_id)) return not_exist();
+      if ((!kPublic.count(channel) && !is_candle_channel(channel)) || !engine.instrument(inst_id))
+        return not_exist();
     }
     auto it = std::find_if(st.subs.begin(), st.subs.end(), [&](const Subscription& x) {
       return x.channel == channel && x.inst_id == inst_id;
@@ -1286,6 +1577,10 @@ struct BitgetSimulator::Impl : EngineListener {
       s->send(push_msg("snapshot", arg, std::move(a), ts));
     } else if (channel == "ticker") {
       s->send(push_msg("snapshot", arg, json::array{ticker_element(inst_id, false)}, ts));
+    } else if (is_candle_channel(channel)) {
+      const Interval iv = *parse_interval(std::string_view(channel).substr(6), true);
+      s->send(push_msg("snapshot", arg,
+                       candle_rows(inst_id, iv, std::numeric_limits<int64_t>::min(), ts, 200), ts));
     } else if (channel == "account") {
       json::array a;
       if (const Account* acct = engine.ledger().account(st.account))
