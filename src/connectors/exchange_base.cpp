@@ -99,6 +99,8 @@ void ExchangeBase::start() {
   public_ws_->on_open([this](net::ManagedWebSocket& ws) -> asio::awaitable<void> {
     public_down_since_ms_ = 0;
     for (auto& [pair, st] : books_) st.synced = false;
+    // Subscriptions name exchange symbols, which come with the trading rules.
+    while (rules_.empty() && !stopping_) co_await sleep(100ms);
     for (auto& msg : public_subscriptions(config_.trading_pairs)) co_await ws.send(msg);
   });
   public_ws_->on_message([this](std::string_view msg) {
@@ -302,7 +304,7 @@ const TradingRule* ExchangeBase::trading_rule(const TradingPair& pair) const {
 }
 
 std::optional<TradingPair> ExchangeBase::pair_for_symbol(std::string_view exchange_symbol) const {
-  auto it = symbol_to_pair_.find(std::string(exchange_symbol));
+  auto it = symbol_to_pair_.find(exchange_symbol);
   if (it == symbol_to_pair_.end()) return std::nullopt;
   return it->second;
 }
@@ -316,7 +318,7 @@ std::string ExchangeBase::symbol_for_pair(const TradingPair& pair) const {
 // Order books
 
 OrderBook* ExchangeBase::book_for_symbol(std::string_view exchange_symbol) {
-  auto it = books_by_symbol_.find(std::string(exchange_symbol));
+  auto it = books_by_symbol_.find(exchange_symbol);
   return it == books_by_symbol_.end() ? nullptr : &it->second->book;
 }
 
@@ -338,12 +340,12 @@ void ExchangeBase::request_book_resync(const TradingPair& pair, std::string_view
   it->second.synced = false;
   ++book_resyncs_;
   spdlog::warn("{}: order book {} out of sync ({}), resyncing", config_.id, pair.str(), reason);
-  auto msgs = book_resync_messages(pair);
-  spawn(
-      [this, msgs = std::move(msgs)]() -> asio::awaitable<void> {
-        for (const auto& m : msgs) co_await public_ws_->send(m);
-      }(),
-      "book resync");
+  spawn(send_public(book_resync_messages(pair)), "book resync");
+}
+
+asio::awaitable<void> ExchangeBase::send_public(std::vector<std::string> messages) {
+  // A member coroutine with by-value parameters: a capturing lambda coroutine would outlive its captures.
+  for (auto& m : messages) co_await public_ws_->send(std::move(m));
 }
 
 void ExchangeBase::record_public_trade(const TradingPair& pair, Decimal price) {
@@ -432,6 +434,23 @@ asio::awaitable<void> ExchangeBase::balance_loop() {
 
 asio::awaitable<void> ExchangeBase::check_credentials() {
   (void)co_await fetch_balances();
+}
+
+void ExchangeBase::apply_order_update(const OrderUpdate& update) {
+  tracker_.process_order_update(update);
+  const InFlightOrder* order = tracker_.find(update.client_order_id);
+  if (order && update.executed_base && order->state() == OrderState::kFilled &&
+      !order->fills_cover_amount() && order->executed_base() >= *update.executed_base) {
+    tracker_.process_fills_complete(update.client_order_id);
+  }
+}
+
+bool ExchangeBase::apply_trade_update(const TradeUpdate& trade) {
+  return tracker_.process_trade_update(trade) != ApplyResult::kRejected;
+}
+
+void ExchangeBase::set_fee_rates(const TradingPair& pair, Decimal maker, Decimal taker) {
+  fee_rates_[pair] = {maker, taker};
 }
 
 void ExchangeBase::note_user_stream_activity() {
@@ -591,13 +610,16 @@ asio::awaitable<void> ExchangeBase::poll_order(InFlightOrder& order_ref, bool wi
       tracker_.process_order_created(id, u.exchange_order_id, u.update_timestamp_ms);
     }
     // Fills first, so that events come as Filled... then Completed/Cancelled.
-    if (with_fills || missing_fills) {
+    const bool fetched_fills = with_fills || missing_fills;
+    if (fetched_fills) {
       for (const auto& t : co_await fetch_order_fills(*order)) tracker_.process_trade_update(t);
     }
     tracker_.process_order_update(u);
     order = tracker_.find(id);
+    // A FILLED order whose fills are all in is complete even if they do not add up to the requested amount
+    // (market buys sized in quote).
     if (order && order->state() == OrderState::kFilled && !order->fills_cover_amount() &&
-        (!u.executed_base || order->executed_base() >= *u.executed_base)) {
+        (u.executed_base ? order->executed_base() >= *u.executed_base : fetched_fills)) {
       tracker_.process_fills_complete(id);
     }
   } catch (const ExchangeError& e) {
@@ -651,11 +673,15 @@ const InFlightOrder* ExchangeBase::order(const std::string& client_order_id) con
   return tracker_.find(client_order_id);
 }
 
-TradeFee ExchangeBase::estimate_fee(const TradingPair& pair, OrderType, TradeType side, Decimal, Decimal,
+TradeFee ExchangeBase::estimate_fee(const TradingPair& pair, OrderType type, TradeType side, Decimal, Decimal,
                                     bool is_maker) const {
-  (void)is_maker;
+  // Spot fees are charged in the asset received; a market order always takes liquidity.
   TradeFee fee;
   fee.percent_token = side == TradeType::kBuy ? pair.base : pair.quote;
+  if (auto it = fee_rates_.find(pair); it != fee_rates_.end()) {
+    const bool maker = is_maker && type != OrderType::kMarket;
+    fee.percent = maker ? it->second.first : it->second.second;
+  }
   return fee;
 }
 

@@ -167,6 +167,14 @@ class ExchangeBase : public Connector {
   void replace_balances(const std::vector<Balance>& balances);
   /// Call on every private message: feeds the silence detector.
   void note_user_stream_activity();
+  /// Applies a status report from the stream or a poll. A FILLED report that carries the cumulative executed
+  /// amount completes the order once the fills received add up to it (market buys sized in quote never add up
+  /// to the requested base amount).
+  void apply_order_update(const OrderUpdate& update);
+  /// Applies a fill report; returns false when no tracked order matches it.
+  bool apply_trade_update(const TradeUpdate& trade);
+  /// The account's fee rates for a pair (from the exchange's schedule), used by estimate_fee.
+  void set_fee_rates(const TradingPair& pair, Decimal maker, Decimal taker);
 
  private:
   struct BookState {
@@ -186,6 +194,7 @@ class ExchangeBase : public Connector {
   boost::asio::awaitable<void> clock_loop();
   boost::asio::awaitable<void> book_fallback_loop();
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
+  boost::asio::awaitable<void> send_public(std::vector<std::string> messages);
   void spawn(boost::asio::awaitable<void> task, const char* what);
   void set_trading_rules(std::vector<TradingRule> rules);
 
@@ -199,11 +208,19 @@ class ExchangeBase : public Connector {
   OrderTracker tracker_;
   std::unique_ptr<ClientOrderIdGenerator> ids_;
   std::map<TradingPair, TradingRule> rules_;
-  std::unordered_map<std::string, TradingPair> symbol_to_pair_;
+  // Transparent hashing: hot-path lookups by string_view allocate nothing.
+  struct SymbolHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  template <class V>
+  using SymbolMap = std::unordered_map<std::string, V, SymbolHash, std::equal_to<>>;
+  SymbolMap<TradingPair> symbol_to_pair_;
   std::map<TradingPair, std::string> pair_to_symbol_;
   std::map<TradingPair, BookState> books_;
-  std::unordered_map<std::string, BookState*> books_by_symbol_;
+  SymbolMap<BookState*> books_by_symbol_;
   std::map<TradingPair, Decimal> last_prices_;
+  std::map<TradingPair, std::pair<Decimal, Decimal>> fee_rates_;  // maker, taker
   std::map<std::string, Balance> balances_;
   std::unique_ptr<net::ManagedWebSocket> public_ws_;
   std::unique_ptr<net::ManagedWebSocket> private_ws_;
