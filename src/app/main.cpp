@@ -1,6 +1,7 @@
 // nectar: command-line entry point.
 //   nectar demo [--duration S] [--seed N]   simulator core + a smoke client quoting around the mid
 //   nectar sim bitget [--port N] [--seed S]  local Bitget V2 exchange on 127.0.0.1
+//   nectar probe bitget [...]                connect a connector, show book/balances, try one order
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <csignal>
@@ -13,6 +14,7 @@
 #include "nectar/sim/activity.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
 #include "nectar/sim/matching_engine.hpp"
+#include "probe.hpp"
 
 namespace {
 
@@ -150,7 +152,28 @@ int main(int argc, char** argv) {
   sim->add_option("exchange", exchange, "Exchange to simulate (bitget)")->required();
   sim->add_option("--port", port, "TCP port on 127.0.0.1 (0 picks a free one)")->check(CLI::Range(0, 65535));
   sim->add_option("--seed", seed, "Seed of the market activity");
+  nectar::app::ProbeOptions probe;
+  auto* probe_cmd = app.add_subcommand(
+      "probe", "Connect one connector, show its rules, book and balances, and optionally place one order");
+  probe_cmd->add_option("connector", probe.connector, "Connector id (bitget)")->required();
+  probe_cmd->add_option("--env", probe.environment, "production | demo | simulator");
+  probe_cmd->add_option("--sim-banner", probe.sim_banner,
+                        "The JSON line printed by `nectar sim <exchange>` (URLs and test keys)");
+  probe_cmd->add_option("--rest", probe.rest, "REST base URL (overrides the environment)");
+  probe_cmd->add_option("--ws-public", probe.ws_public, "Public WebSocket URL");
+  probe_cmd->add_option("--ws-private", probe.ws_private, "Private WebSocket URL");
+  probe_cmd->add_option("--pair", probe.pair, "Trading pair, e.g. BTC-USDT");
+  probe_cmd->add_option("--side", probe.side, "Place one order: buy | sell")
+      ->check(CLI::IsMember({"buy", "sell"}));
+  probe_cmd->add_option("--amount", probe.amount, "Order amount in base units");
+  probe_cmd->add_option("--price", probe.price, "Limit price (not for market orders)");
+  probe_cmd->add_option("--type", probe.type, "limit | limit_maker | market")
+      ->check(CLI::IsMember({"limit", "limit_maker", "market"}));
+  probe_cmd->add_option("--cancel-after", probe.cancel_after_s,
+                        "Cancel a still-open order after S seconds (negative: leave it open)");
+  probe_cmd->add_option("--timeout", probe.timeout_s, "Give up after S seconds");
   CLI11_PARSE(app, argc, argv);
+  if (probe_cmd->parsed()) return nectar::app::run_probe(probe);
   if (demo->parsed()) return run_demo(duration, seed);
   if (sim->parsed()) return run_sim(exchange, static_cast<uint16_t>(port), seed);
   return 0;
