@@ -137,6 +137,7 @@ void ExchangeBase::start() {
       // Whatever happened while we were away is fetched now, not at the next poll.
       spawn(reconcile_orders(), "reconciliation");
       spawn(refresh_balances(), "balance refresh");
+      on_private_stream_ready();
     });
     private_ws_->on_message([this](std::string_view msg) {
       note_user_stream_activity();
@@ -185,6 +186,10 @@ ConnectorStatus ExchangeBase::status() const {
 uint64_t ExchangeBase::private_stream_connects() const {
   return private_ws_ ? private_ws_->connects() : 0;
 }
+bool ExchangeBase::private_stream_connected() const {
+  return private_ws_ && private_ws_->connected();
+}
+
 uint64_t ExchangeBase::public_stream_connects() const {
   return public_ws_ ? public_ws_->connects() : 0;
 }
@@ -505,7 +510,8 @@ std::string ExchangeBase::place(TradeType side, const TradingPair& pair, Decimal
   const std::string id = ids_->next(side, pair, wall_us());
   const Decimal q_amount = quantize_order_amount(pair, amount);
   const Decimal q_price = type == OrderType::kMarket ? Decimal{} : quantize_order_price(pair, price);
-  tracker_.start_tracking(InFlightOrder(id, pair, type, side, q_amount, q_price, now_ms(), action));
+  tracker_.start_tracking(
+      InFlightOrder(id, pair, type, side, q_amount, q_price, now_ms(), action, order_leverage(pair)));
   spawn(place_task(id), "order placement");
   return id;
 }

@@ -114,7 +114,8 @@ struct FundingInfo {
   int64_t next_funding_time_ms = 0;
 };
 
-class PerpetualConnector : public Connector {
+// Virtual base: PerpetualExchangeBase is both an ExchangeBase (a Connector) and a PerpetualConnector.
+class PerpetualConnector : public virtual Connector {
  public:
   virtual std::vector<Position> positions() const = 0;
   virtual PositionMode position_mode() const = 0;

@@ -46,6 +46,8 @@ struct ExchangeTimings {
   std::chrono::milliseconds book_rest_fallback{
       10000};  ///< public stream down this long: serve REST snapshots
   std::chrono::milliseconds ws_read_timeout{30000};
+  std::chrono::milliseconds position_poll{10000};  ///< perpetuals: REST positions as a safety net
+  std::chrono::milliseconds funding_poll{60000};   ///< perpetuals: funding payment bills
 };
 
 /// Implements Connector on top of exchange hooks:
@@ -56,7 +58,7 @@ struct ExchangeTimings {
 ///   while the stream is silent; a reconnect triggers an immediate reconciliation of every active order;
 /// - trading rules refresh, clock sync, rate limiting with back-off on 429s.
 /// Thread affinity: all on the executor given at construction.
-class ExchangeBase : public Connector {
+class ExchangeBase : public virtual Connector {
  public:
   ExchangeBase(boost::asio::any_io_executor ex, ConnectorConfig config, Endpoints endpoints,
                std::vector<net::RateLimit> rate_limits);
@@ -175,6 +177,16 @@ class ExchangeBase : public Connector {
   bool apply_trade_update(const TradeUpdate& trade);
   /// The account's fee rates for a pair (from the exchange's schedule), used by estimate_fee.
   void set_fee_rates(const TradingPair& pair, Decimal maker, Decimal taker);
+  /// Runs a background task on the executor, counted so that stop() waits for it; exceptions are logged.
+  void spawn(boost::asio::awaitable<void> task, const char* what);
+  /// Sleeps in short slices so that stop() never waits long. Returns early when stopping.
+  boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
+  bool stopping() const { return stopping_; }
+  bool private_stream_connected() const;
+  /// Called after each successful private-stream login (subclasses reconcile their own state).
+  virtual void on_private_stream_ready() {}
+  /// Leverage recorded on new orders (perpetuals).
+  virtual int order_leverage(const TradingPair&) const { return 1; }
 
  private:
   struct BookState {
@@ -193,9 +205,7 @@ class ExchangeBase : public Connector {
   boost::asio::awaitable<void> balance_loop();
   boost::asio::awaitable<void> clock_loop();
   boost::asio::awaitable<void> book_fallback_loop();
-  boost::asio::awaitable<void> sleep(std::chrono::milliseconds d);
   boost::asio::awaitable<void> send_public(std::vector<std::string> messages);
-  void spawn(boost::asio::awaitable<void> task, const char* what);
   void set_trading_rules(std::vector<TradingRule> rules);
 
   boost::asio::any_io_executor ex_;

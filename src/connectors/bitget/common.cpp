@@ -1,0 +1,365 @@
+#include "nectar/connectors/bitget/common.hpp"
+
+#include <spdlog/spdlog.h>
+#include <chrono>
+
+#include "json_util.hpp"
+#include "nectar/connectors/bitget/auth.hpp"
+#include "nectar/connectors/bitget/book_parser.hpp"
+#include "nectar/connectors/perpetual_base.hpp"
+#include "nectar/net/managed_websocket.hpp"
+
+namespace nectar::bitget {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::size_t kMaxPendingFills = 1000;
+constexpr int kMaxRateLimitRetries = 8;
+constexpr int64_t kPendingFillTtlMs = 10 * 60 * 1000;
+
+}  // namespace
+
+std::vector<net::RateLimit> rate_limits() {
+  using limits::kAssets, limits::kCancel, limits::kFills, limits::kOrderInfo, limits::kPlace, limits::kPublic,
+      limits::kSettings;
+  return {
+      {std::string(kPublic), 20, 1000ms, 1, {}},    {std::string(kPlace), 10, 1000ms, 1, {}},
+      {std::string(kCancel), 10, 1000ms, 1, {}},    {std::string(kAssets), 10, 1000ms, 1, {}},
+      {std::string(kOrderInfo), 20, 1000ms, 1, {}}, {std::string(kFills), 10, 1000ms, 1, {}},
+      {std::string(kSettings), 5, 1000ms, 1, {}},
+  };
+}
+
+template <class Base>
+struct BitgetCommon<Base>::Books final : BookResolver {
+  explicit Books(BitgetCommon& exchange) : self(exchange) {}
+  OrderBook* book(std::string_view inst_id) override { return self.book_for_symbol(inst_id); }
+  BitgetCommon& self;
+};
+
+template <class Base>
+BitgetCommon<Base>::BitgetCommon(asio::any_io_executor ex, ConnectorConfig config, Endpoints endpoints,
+                                 std::string inst_type)
+    : Base(ex, std::move(config), std::move(endpoints), rate_limits()),
+      inst_type_(std::move(inst_type)),
+      demo_(this->config().environment == Environment::kDemo),
+      book_parser_(std::make_unique<BookParser>()),
+      books_resolver_(std::make_unique<Books>(*this)) {}
+
+template <class Base>
+BitgetCommon<Base>::~BitgetCommon() = default;
+
+template <class Base>
+ClientOrderIdRules BitgetCommon<Base>::client_order_id_rules() const {
+  // Bitget documents no limit; 40 plain characters stay well inside what is known to work (50+).
+  return ClientOrderIdRules{"nct", 40, ""};
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// REST plumbing
+
+template <class Base>
+asio::awaitable<json::value> BitgetCommon<Base>::public_get(std::string path, std::string query,
+                                                            std::string_view limit,
+                                                            std::string_view context) {
+  net::HttpRequest req;
+  req.method = "GET";
+  req.url = this->endpoints().rest + path + (query.empty() ? "" : "?" + query);
+  req.headers = {{"locale", "en-US"}};
+  if (demo_ && path != "/api/v2/public/time") req.headers.emplace_back("paptrading", "1");
+  net::HttpResponse resp = co_await this->send_rest(std::move(req), limit);
+  co_return unwrap(resp, context);
+}
+
+template <class Base>
+asio::awaitable<json::value> BitgetCommon<Base>::private_request(std::string method, std::string path,
+                                                                 std::string query, std::string body,
+                                                                 std::string_view limit,
+                                                                 std::string_view context) {
+  for (int attempt = 0;; ++attempt) {
+    net::HttpRequest req;
+    req.method = method;
+    req.url = this->endpoints().rest + path + (query.empty() ? "" : "?" + query);
+    req.body = body;
+    req.headers = auth_headers(this->credential("api_key"), this->credential("secret_key"),
+                               this->credential("passphrase"), std::to_string(this->now_ms()), method, path,
+                               query, body, demo_);
+    std::optional<net::HttpResponse> resp;
+    try {
+      // No retry inside send_rest: a retry here is signed again with a fresh timestamp.
+      resp = co_await this->send_rest(std::move(req), limit, 0);
+    } catch (const ExchangeError& e) {
+      if (e.kind() != ErrorKind::kRateLimit || attempt >= kMaxRateLimitRetries) throw;
+    }
+    if (!resp) continue;  // rate limited: the limiter has paused the pool, try again
+    try {
+      co_return unwrap(*resp, context);
+    } catch (const ExchangeError& e) {
+      if (e.kind() == ErrorKind::kTimestamp) this->request_clock_sync();
+      if (e.kind() != ErrorKind::kRateLimit || attempt >= kMaxRateLimitRetries) throw;
+    }
+  }
+}
+
+template <class Base>
+asio::awaitable<std::optional<int64_t>> BitgetCommon<Base>::fetch_server_time_ms() {
+  json::value data = co_await public_get("/api/v2/public/time", "", limits::kPublic, "server time");
+  const int64_t t = int_of(as_object(data, "server time"), "serverTime");
+  if (t <= 0) throw ExchangeError(ErrorKind::kBadResponse, "", "bitget: server time missing");
+  co_return t;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Public stream
+
+template <class Base>
+std::vector<std::string> BitgetCommon<Base>::public_subscriptions(const std::vector<TradingPair>& pairs) {
+  std::vector<std::string> channels = {"books", "trade"};
+  for (auto& c : extra_public_channels()) channels.push_back(std::move(c));
+  std::vector<std::string> args;
+  for (const auto& pair : pairs) {
+    const std::string symbol = this->symbol_for_pair(pair);
+    if (symbol.empty()) continue;  // rules_loop reports pairs the exchange does not list
+    for (const auto& c : channels) args.push_back(arg_json(inst_type_, c, "instId", symbol));
+  }
+  // One frame's args must stay under 4096 bytes: 30 args of ~70 bytes each.
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); i += 30) {
+    const auto first = args.begin() + static_cast<std::ptrdiff_t>(i);
+    const auto last = args.begin() + static_cast<std::ptrdiff_t>(std::min(i + 30, args.size()));
+    out.push_back(op_message("subscribe", std::vector<std::string>(first, last)));
+  }
+  return out;
+}
+
+template <class Base>
+std::vector<std::string> BitgetCommon<Base>::book_resync_messages(const TradingPair& pair) {
+  const std::string arg = arg_json(inst_type_, "books", "instId", this->symbol_for_pair(pair));
+  return {op_message("unsubscribe", {arg}), op_message("subscribe", {arg})};
+}
+
+template <class Base>
+void BitgetCommon<Base>::on_public_message(std::string_view message) {
+  if (message == "pong") return;
+  // Frames from the stream carry simdjson padding (net::kReadPadding).
+  const BookOutcome outcome = book_parser_->apply(message, true, *books_resolver_);
+  switch (outcome) {
+    case BookOutcome::kUpdate:
+    case BookOutcome::kUnknownBook:
+      return;
+    case BookOutcome::kSnapshot:
+      if (auto pair = this->pair_for_symbol(book_parser_->last_inst_id())) this->mark_book_synced(*pair);
+      return;
+    case BookOutcome::kSeqGap:
+    case BookOutcome::kChecksumMismatch:
+      if (auto pair = this->pair_for_symbol(book_parser_->last_inst_id()))
+        this->request_book_resync(*pair, book_parser_->last_error());
+      return;
+    case BookOutcome::kMalformed:
+      throw std::runtime_error("malformed books message: " + book_parser_->last_error());
+    case BookOutcome::kNotBooks:
+      break;
+  }
+  boost::system::error_code ec;
+  json::value doc = json::parse(message, ec);
+  if (ec || !doc.is_object()) throw std::runtime_error("not JSON");
+  const auto& m = doc.get_object();
+  if (auto event = str_or(m, "event"); !event.empty()) {
+    if (event == "error") {
+      spdlog::error("{}: public stream error: {}", this->name(),
+                    ws_error(code_of(m), str_or(m, "msg")).what());
+    }
+    return;
+  }
+  auto arg = m.find("arg");
+  auto data = m.find("data");
+  if (arg == m.end() || !arg->value().is_object() || data == m.end() || !data->value().is_array()) return;
+  const auto& a = arg->value().get_object();
+  const std::string_view channel = str_or(a, "channel");
+  const std::string_view inst_id = str_or(a, "instId");
+  if (channel != "trade") {
+    on_channel_push(channel, inst_id, str_or(m, "action"), data->value().get_array());
+    return;
+  }
+  auto pair = this->pair_for_symbol(inst_id);
+  if (!pair) return;
+  // The newest trade has the largest ts (the first push lists recent trades).
+  int64_t newest = -1;
+  std::optional<Decimal> price;
+  for (const auto& v : data->value().get_array()) {
+    if (!v.is_object()) continue;
+    const int64_t ts = int_of(v.get_object(), "ts");
+    if (ts < newest) continue;
+    if (auto p = dec(v.get_object(), "price")) {
+      newest = ts;
+      price = p;
+    }
+  }
+  if (price) this->record_public_trade(*pair, *price);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Private stream
+
+template <class Base>
+asio::awaitable<void> BitgetCommon<Base>::open_private_stream(net::ManagedWebSocket& ws) {
+  const std::string ts = std::to_string(this->now_ms() / 1000);
+  std::string login = ws_login_message(this->credential("api_key"), this->credential("secret_key"),
+                                       this->credential("passphrase"), ts);
+  co_await ws.send(std::move(login));
+  for (;;) {
+    std::string_view reply = co_await ws.read_direct(10s);
+    if (reply == "pong") continue;
+    boost::system::error_code ec;
+    json::value doc = json::parse(reply, ec);
+    if (ec || !doc.is_object()) continue;
+    const auto& m = doc.get_object();
+    const std::string_view event = str_or(m, "event");
+    const std::string code = code_of(m);
+    if (event == "login") {
+      if (code.empty() || code == "0") break;
+      throw ws_error(code, str_or(m, "msg"));
+    }
+    if (event == "error") {
+      const ExchangeError e = ws_error(code, str_or(m, "msg"));
+      if (e.kind() == ErrorKind::kTimestamp) this->request_clock_sync();
+      throw e;
+    }
+  }
+  // Account-wide channels: `coin` for account, `instId` for the rest (both accepted by Bitget).
+  std::vector<std::string> args;
+  args.push_back(arg_json(inst_type_, "orders", "instId", "default"));
+  args.push_back(arg_json(inst_type_, "fill", "instId", "default"));
+  for (const auto& c : extra_private_channels())
+    args.push_back(arg_json(inst_type_, c, c == "account" ? "coin" : "instId", "default"));
+  std::string subscribe = op_message("subscribe", args);
+  co_await ws.send(std::move(subscribe));
+}
+
+template <class Base>
+void BitgetCommon<Base>::on_private_message(std::string_view message) {
+  if (message == "pong") return;
+  boost::system::error_code ec;
+  json::value doc = json::parse(message, ec);
+  if (ec || !doc.is_object()) throw std::runtime_error("not JSON");
+  const auto& m = doc.get_object();
+  if (auto event = str_or(m, "event"); !event.empty()) {
+    if (event == "error") {
+      spdlog::error("{}: private stream error: {}", this->name(),
+                    ws_error(code_of(m), str_or(m, "msg")).what());
+    }
+    return;
+  }
+  auto arg = m.find("arg");
+  auto data = m.find("data");
+  if (arg == m.end() || !arg->value().is_object() || data == m.end() || !data->value().is_array()) return;
+  const auto& a = arg->value().get_object();
+  const std::string_view channel = str_or(a, "channel");
+  if (channel == "orders" || channel == "fill") {
+    for (const auto& v : data->value().get_array()) {
+      if (!v.is_object()) continue;
+      if (channel == "orders") {
+        handle_order_push(v.get_object());
+      } else {
+        handle_fill_push(v.get_object());
+      }
+    }
+    if (channel == "orders") retry_pending_fills();
+    return;
+  }
+  on_channel_push(channel, str_or(a, "instId"), str_or(m, "action"), data->value().get_array());
+}
+
+template <class Base>
+void BitgetCommon<Base>::handle_order_push(const json::object& o) {
+  const std::string client_id(str_or(o, "clientOid"));
+  const std::string exchange_id(str_or(o, "orderId"));
+  InFlightOrder* order = client_id.empty() ? nullptr : this->tracker().find(client_id);
+  if (!order && !exchange_id.empty()) order = this->tracker().find_by_exchange_id(exchange_id);
+  if (!order) return;  // not placed by this connector
+  const std::string id = order->client_order_id();
+  const TradingPair pair = order->pair();
+
+  // The latest fill rides along; the `fill` channel reports the same trade id, applied once.
+  if (auto trade_id = str_or(o, "tradeId"); !trade_id.empty()) {
+    TradeUpdate t;
+    t.trade_id = std::string(trade_id);
+    t.client_order_id = id;
+    t.exchange_order_id = exchange_id;
+    t.pair = pair;
+    t.fill_price = dec_or_zero(o, "fillPrice");
+    t.fill_base_amount = dec_or_zero(o, "baseVolume");
+    t.fill_quote_amount = t.fill_price.mul(t.fill_base_amount);
+    t.fee = fee_of(str_or(o, "fillFeeCoin"), dec_or_zero(o, "fillFee"));
+    t.fill_timestamp_ms = int_of(o, "fillTime");
+    const std::string_view scope = str_or(o, "tradeScope");
+    t.is_maker = scope == "M" || scope == "maker";
+    if (t.fill_base_amount.is_positive()) this->apply_trade_update(t);
+  }
+
+  OrderUpdate u;
+  u.client_order_id = id;
+  u.exchange_order_id = exchange_id;
+  u.pair = pair;
+  u.new_state = state_of(str_or(o, "status"));
+  u.update_timestamp_ms = int_of(o, "uTime");
+  u.executed_base = dec(o, "accBaseVolume");
+  order = this->tracker().find(id);
+  if (order && u.new_state == OrderState::kCanceled && order->order_type() == OrderType::kLimitMaker &&
+      order->state() != OrderState::kPendingCancel && (!u.executed_base || u.executed_base->is_zero())) {
+    u.new_state = OrderState::kFailed;
+    u.reason = std::string(kPostOnlyCrossed);
+  }
+  this->apply_order_update(u);
+  after_order_push(o);
+}
+
+template <class Base>
+void BitgetCommon<Base>::handle_fill_push(const json::object& f) {
+  TradeUpdate t;
+  t.trade_id = std::string(str_or(f, "tradeId"));
+  t.exchange_order_id = std::string(str_or(f, "orderId"));
+  if (t.trade_id.empty() || t.exchange_order_id.empty()) return;
+  t.fill_price = dec_or_zero(f, "priceAvg");
+  t.fill_base_amount = dec_or_zero(f, "size");
+  t.fill_quote_amount = dec(f, "amount").value_or(t.fill_price.mul(t.fill_base_amount));
+  auto fd = f.find("feeDetail");
+  t.fee = fill_fee(fd == f.end() ? nullptr : &fd->value());
+  t.fill_timestamp_ms = int_of(f, "cTime");
+  t.is_maker = str_or(f, "tradeScope") == "maker";
+  if (const InFlightOrder* order = this->tracker().find_by_exchange_id(t.exchange_order_id)) {
+    t.client_order_id = order->client_order_id();
+    t.pair = order->pair();
+    this->apply_trade_update(t);
+    return;
+  }
+  // The fill can beat the place answer that tells us the exchange id: keep it until the order is known.
+  if (auto pair = this->pair_for_symbol(str_or(f, "symbol"))) t.pair = *pair;
+  if (pending_fills_.size() >= kMaxPendingFills) pending_fills_.pop_front();
+  pending_fills_.push_back(std::move(t));
+}
+
+template <class Base>
+void BitgetCommon<Base>::retry_pending_fills() {
+  const int64_t now = this->now_ms();
+  for (auto it = pending_fills_.begin(); it != pending_fills_.end();) {
+    if (const InFlightOrder* order = this->tracker().find_by_exchange_id(it->exchange_order_id)) {
+      it->client_order_id = order->client_order_id();
+      it->pair = order->pair();
+      this->apply_trade_update(*it);
+      it = pending_fills_.erase(it);
+    } else if (now - it->fill_timestamp_ms > kPendingFillTtlMs) {
+      it = pending_fills_.erase(it);  // another client's order on the same account
+    } else {
+      ++it;
+    }
+  }
+}
+
+template class BitgetCommon<ExchangeBase>;
+template class BitgetCommon<PerpetualExchangeBase>;
+
+}  // namespace nectar::bitget

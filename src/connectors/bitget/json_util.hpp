@@ -1,0 +1,164 @@
+// Internal to the Bitget connectors: reading Bitget's JSON (envelopes, decimal strings, fees) and building
+// WebSocket frames. Included only by src/connectors/bitget/*.cpp (Boost.JSON stays out of public headers).
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nectar/connectors/bitget/errors.hpp"
+#include "nectar/core/decimal.hpp"
+#include "nectar/core/in_flight_order.hpp"
+#include "nectar/net/http_client.hpp"
+
+namespace nectar::bitget {
+
+namespace json = boost::json;
+
+/// Why a post-only order that Bitget cancelled at once (nothing filled, no cancel asked) failed.
+inline constexpr std::string_view kPostOnlyCrossed =
+    "post-only order would have taken liquidity (its price crosses the book), so Bitget cancelled it";
+
+/// Bitget sends `code` as a string in REST envelopes and as a number or string in WS events.
+inline std::string code_of(const json::object& o) {
+  auto it = o.find("code");
+  if (it == o.end()) return {};
+  if (it->value().is_string()) return std::string(it->value().get_string());
+  if (it->value().is_int64()) return std::to_string(it->value().get_int64());
+  if (it->value().is_uint64()) return std::to_string(it->value().get_uint64());
+  return {};
+}
+
+inline std::string_view str_or(const json::object& o, std::string_view key, std::string_view fallback = {}) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_string()) return fallback;
+  return it->value().get_string();
+}
+
+/// A decimal field sent as a string (or, leniently, as a JSON number's raw text). Missing/blank = nullopt.
+inline std::optional<Decimal> dec(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return std::nullopt;
+  const json::value& v = it->value();
+  if (v.is_string()) {
+    if (v.get_string().empty()) return std::nullopt;
+    return Decimal::try_parse(v.get_string());
+  }
+  if (v.is_int64()) return Decimal::from_int(v.get_int64());
+  if (v.is_uint64()) return Decimal::try_parse(std::to_string(v.get_uint64()));
+  return std::nullopt;  // binary floats are refused: money never passes through them
+}
+
+inline Decimal dec_or_zero(const json::object& o, std::string_view key) {
+  return dec(o, key).value_or(Decimal{});
+}
+
+inline int64_t int_of(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return 0;
+  const json::value& v = it->value();
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64()) return static_cast<int64_t>(v.get_uint64());
+  if (v.is_string()) {
+    int64_t out = 0;
+    for (char c : v.get_string()) {
+      if (c < '0' || c > '9') return 0;
+      out = out * 10 + (c - '0');
+    }
+    return out;
+  }
+  return 0;
+}
+
+inline const json::object& as_object(const json::value& v, std::string_view what) {
+  if (!v.is_object())
+    throw ExchangeError(ErrorKind::kBadResponse, "",
+                        "bitget: " + std::string(what) + ": expected a JSON object");
+  return v.get_object();
+}
+
+inline const json::array& as_array(const json::value& v, std::string_view what) {
+  if (!v.is_array())
+    throw ExchangeError(ErrorKind::kBadResponse, "",
+                        "bitget: " + std::string(what) + ": expected a JSON list");
+  return v.get_array();
+}
+
+/// Checks the envelope {"code":"00000","msg":...,"data":...} and returns `data`.
+inline json::value unwrap(const net::HttpResponse& resp, std::string_view context) {
+  boost::system::error_code ec;
+  json::value doc = json::parse(resp.body, ec);
+  if (ec || !doc.is_object()) {
+    throw ExchangeError(ErrorKind::kBadResponse, std::to_string(resp.status),
+                        "bitget: " + std::string(context) + ": unreadable answer (HTTP " +
+                            std::to_string(resp.status) + ", not a JSON envelope)");
+  }
+  const json::object& env = doc.get_object();
+  const std::string code = code_of(env);
+  if (code == "00000" && resp.ok()) {
+    auto it = env.find("data");
+    return it == env.end() ? json::value() : it->value();
+  }
+  throw rest_error(code, str_or(env, "msg"), resp.status, context);
+}
+
+inline OrderState state_of(std::string_view status) {
+  if (status == "live" || status == "new" || status == "init") return OrderState::kOpen;
+  if (status == "partially_filled") return OrderState::kPartiallyFilled;
+  if (status == "filled") return OrderState::kFilled;
+  if (status == "cancelled" || status == "canceled") return OrderState::kCanceled;
+  throw ExchangeError(ErrorKind::kBadResponse, "",
+                      "bitget: unknown order status '" + std::string(status) + "'");
+}
+
+/// Fee as charged, positive when paid: Bitget reports charges as negative numbers (rebates positive).
+inline TradeFee fee_of(std::string_view coin, Decimal bitget_signed_fee) {
+  TradeFee fee;
+  const Decimal paid = -bitget_signed_fee;
+  if (!coin.empty() && !paid.is_zero()) fee.flat_fees.push_back({std::string(coin), paid});
+  return fee;
+}
+
+/// `feeDetail` of a fill (REST: object; `fill` channel: list of one object).
+inline TradeFee fill_fee(const json::value* detail) {
+  if (!detail) return {};
+  const json::object* o = nullptr;
+  if (detail->is_object())
+    o = &detail->get_object();
+  else if (detail->is_array() && !detail->get_array().empty() && detail->get_array()[0].is_object())
+    o = &detail->get_array()[0].get_object();
+  if (!o) return {};
+  if (str_or(*o, "deduction") == "yes") {
+    // Paid in BGB through the deduction programme.
+    TradeFee fee;
+    const Decimal paid = dec_or_zero(*o, "totalDeductionFee").abs();
+    if (!paid.is_zero()) fee.flat_fees.push_back({"BGB", paid});
+    return fee;
+  }
+  return fee_of(str_or(*o, "feeCoin"), dec_or_zero(*o, "totalFee"));
+}
+
+inline std::string side_of(TradeType side) {
+  return side == TradeType::kBuy ? "buy" : "sell";
+}
+
+inline std::string arg_json(std::string_view inst_type, std::string_view channel, std::string_view key,
+                            std::string_view inst) {
+  json::object a;
+  a["instType"] = inst_type;
+  a["channel"] = channel;
+  a[key] = inst;
+  return json::serialize(a);
+}
+
+inline std::string op_message(std::string_view op, const std::vector<std::string>& args) {
+  std::string m = R"({"op":")";
+  m.append(op).append(R"(","args":[)");
+  for (std::size_t i = 0; i < args.size(); ++i) m.append(i ? "," : "").append(args[i]);
+  m.append("]}");
+  return m;
+}
+
+}  // namespace nectar::bitget
