@@ -44,17 +44,23 @@ std::vector<std::string> ConnectorRegistry::ids() const {
   return out;
 }
 
-Endpoints ConnectorRegistry::endpoints_for(const ConnectorConfig& config) const {
+Endpoints resolve_endpoints(const std::string& id, const std::map<Environment, Endpoints>& environments,
+                            const ConnectorConfig& config) {
   if (config.endpoint_override) return *config.endpoint_override;
-  const ConnectorInfo* info = find(config.id);
-  if (!info) throw std::invalid_argument("unknown connector '" + config.id + "'");
-  auto it = info->environments.find(config.environment);
-  if (it == info->environments.end()) {
-    throw std::invalid_argument("connector '" + config.id + "' has no " +
+  auto it = environments.find(config.environment);
+  if (it == environments.end()) {
+    throw std::invalid_argument("connector '" + id + "' has no " +
                                 std::string(to_string(config.environment)) +
                                 " environment; give its URLs explicitly");
   }
   return it->second;
+}
+
+Endpoints ConnectorRegistry::endpoints_for(const ConnectorConfig& config) const {
+  if (config.endpoint_override) return *config.endpoint_override;
+  const ConnectorInfo* info = find(config.id);
+  if (!info) throw std::invalid_argument("unknown connector '" + config.id + "'");
+  return resolve_endpoints(config.id, info->environments, config);
 }
 
 std::unique_ptr<Connector> ConnectorRegistry::create(boost::asio::any_io_executor ex,

@@ -92,4 +92,16 @@ TEST(BitgetRegistry, EnvironmentsCredentialsAndFactory) {
   // The simulator has no fixed address: its URLs must be given.
   config.environment = Environment::kSimulator;
   EXPECT_THROW((void)registry.create(io.get_executor(), config), std::invalid_argument);
+
+  const ConnectorInfo* perp = registry.find("bitget_perpetual");
+  ASSERT_NE(perp, nullptr);
+  EXPECT_TRUE(perp->perpetual);
+  EXPECT_EQ(perp->credentials[0].prompt, "Enter your Bitget Perpetual API key");
+  EXPECT_EQ(perp->environments.at(Environment::kDemo).ws_private, "wss://wspap.bitget.com/v2/ws/private");
+  config.id = "bitget_perpetual";
+  config.environment = Environment::kProduction;
+  config.options["margin_mode"] = "isolated";
+  EXPECT_NE(registry.create(io.get_executor(), config), nullptr);
+  config.options["margin_mode"] = "both";
+  EXPECT_THROW((void)registry.create(io.get_executor(), config), std::invalid_argument);
 }

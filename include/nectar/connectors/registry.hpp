@@ -47,6 +47,8 @@ struct ConnectorConfig {
   std::vector<TradingPair> trading_pairs;
   std::optional<Endpoints> endpoint_override;  ///< replaces the environment's URLs (simulator, proxies)
   bool track_user_stream = true;               ///< false for market-data-only use
+  /// Connector-specific settings, e.g. {"margin_mode", "isolated"} for perpetuals (default crossed).
+  std::map<std::string, std::string> options;
 };
 
 /// A credential the connector asks for at `connect`, with the prompt Hummingbot users know.
@@ -62,6 +64,22 @@ struct ConnectorInfo {
   std::map<Environment, Endpoints> environments;
   std::function<std::unique_ptr<Connector>(boost::asio::any_io_executor, const ConnectorConfig&)> factory;
 };
+
+/// Endpoints for `config` from an exchange's environment table: the override when given, else the table's
+/// entry. Throws std::invalid_argument naming the connector and environment when neither exists.
+Endpoints resolve_endpoints(const std::string& id, const std::map<Environment, Endpoints>& environments,
+                            const ConnectorConfig& config);
+
+/// The usual registry factory: builds T(executor, config, endpoints) with resolve_endpoints.
+template <class T>
+std::function<std::unique_ptr<Connector>(boost::asio::any_io_executor, const ConnectorConfig&)>
+endpoint_factory(std::string id, std::map<Environment, Endpoints> environments) {
+  return [id = std::move(id), environments = std::move(environments)](boost::asio::any_io_executor ex,
+                                                                      const ConnectorConfig& config) {
+    return std::unique_ptr<Connector>(
+        std::make_unique<T>(ex, config, resolve_endpoints(id, environments, config)));
+  };
+}
 
 /// The process-wide list of connectors. Exchanges register themselves at start (see register_all_connectors).
 class ConnectorRegistry {

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "json_util.hpp"
+#include "nectar/connectors/bitget/bitget_perpetual.hpp"
 
 namespace nectar::bitget {
 
@@ -191,11 +192,7 @@ asio::awaitable<OrderUpdate> BitgetExchange::fetch_order_status(const InFlightOr
   u.new_state = state_of(str_or(o, "status"));
   u.update_timestamp_ms = int_of(o, "uTime");
   u.executed_base = dec_or_zero(o, "baseVolume");
-  if (u.new_state == OrderState::kCanceled && order.order_type() == OrderType::kLimitMaker &&
-      order.state() != OrderState::kPendingCancel && u.executed_base->is_zero()) {
-    u.new_state = OrderState::kFailed;
-    u.reason = std::string(kPostOnlyCrossed);
-  }
+  flag_post_only_crossing(order, u);
   co_return u;
 }
 
@@ -269,24 +266,13 @@ ConnectorInfo spot_connector_info() {
   // Demo trading: same REST host plus the `paptrading: 1` header (added when environment is demo).
   info.environments[Environment::kDemo] = {"https://api.bitget.com", "wss://wspap.bitget.com/v2/ws/public",
                                            "wss://wspap.bitget.com/v2/ws/private"};
-  info.factory = [environments = info.environments](
-                     asio::any_io_executor ex, const ConnectorConfig& config) -> std::unique_ptr<Connector> {
-    Endpoints endpoints;
-    if (config.endpoint_override) {
-      endpoints = *config.endpoint_override;
-    } else if (auto it = environments.find(config.environment); it != environments.end()) {
-      endpoints = it->second;
-    } else {
-      throw std::invalid_argument("bitget has no " + std::string(to_string(config.environment)) +
-                                  " environment: give its URLs explicitly");
-    }
-    return std::make_unique<BitgetExchange>(ex, config, std::move(endpoints));
-  };
+  info.factory = endpoint_factory<BitgetExchange>(info.id, info.environments);
   return info;
 }
 
 void register_connectors(ConnectorRegistry& registry) {
   registry.add(spot_connector_info());
+  registry.add(perpetual_connector_info());
 }
 
 }  // namespace nectar::bitget

@@ -307,12 +307,7 @@ void BitgetCommon<Base>::handle_order_push(const json::object& o) {
   u.new_state = state_of(str_or(o, "status"));
   u.update_timestamp_ms = int_of(o, "uTime");
   u.executed_base = dec(o, "accBaseVolume");
-  order = this->tracker().find(id);
-  if (order && u.new_state == OrderState::kCanceled && order->order_type() == OrderType::kLimitMaker &&
-      order->state() != OrderState::kPendingCancel && (!u.executed_base || u.executed_base->is_zero())) {
-    u.new_state = OrderState::kFailed;
-    u.reason = std::string(kPostOnlyCrossed);
-  }
+  if ((order = this->tracker().find(id))) flag_post_only_crossing(*order, u);
   this->apply_order_update(u);
   after_order_push(o);
 }

@@ -21,6 +21,16 @@ namespace json = boost::json;
 inline constexpr std::string_view kPostOnlyCrossed =
     "post-only order would have taken liquidity (its price crosses the book), so Bitget cancelled it";
 
+/// Bitget accepts a post-only order that would cross and cancels it at once: with nothing filled and no
+/// cancel asked for, the order failed (it never rested), and the update says why.
+inline void flag_post_only_crossing(const InFlightOrder& order, OrderUpdate& u) {
+  if (u.new_state == OrderState::kCanceled && order.order_type() == OrderType::kLimitMaker &&
+      order.state() != OrderState::kPendingCancel && (!u.executed_base || u.executed_base->is_zero())) {
+    u.new_state = OrderState::kFailed;
+    u.reason = std::string(kPostOnlyCrossed);
+  }
+}
+
 /// Bitget sends `code` as a string in REST envelopes and as a number or string in WS events.
 inline std::string code_of(const json::object& o) {
   auto it = o.find("code");
