@@ -185,6 +185,10 @@ void ActivityGenerator::step() {
   }
 
   if (chance(taker_threshold_)) place_taker();
+
+  // Perpetuals: the generator's mid is the mark (drives uPnL, funding value and liquidations).
+  if (const Instrument* in = engine_.instrument(config_.symbol); in != nullptr && in->is_perpetual())
+    engine_.set_mark_price(config_.symbol, mid());
 }
 
 void ActivityGenerator::run_steps(uint64_t n) {

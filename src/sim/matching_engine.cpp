@@ -7,6 +7,7 @@
 #include <exception>
 #include <list>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 #include <variant>
@@ -73,6 +74,10 @@ struct Market {
   std::optional<Decimal> last_price;
   uint64_t seq = 0;
   std::deque<PublicTrade> trades;
+  // Perpetuals.
+  std::optional<Decimal> mark;
+  Decimal funding_rate;
+  int64_t next_funding_ms = 0;
 
   BookSide& side(Side s) { return s == Side::kBuy ? bids : asks; }
   const BookSide& side(Side s) const { return s == Side::kBuy ? bids : asks; }
@@ -98,7 +103,71 @@ struct FillEvent {
 struct DoneEvent {
   Order order;
 };
-using Event = std::variant<AcceptedEvent, FillEvent, DoneEvent, PublicTrade, BookLevelChange, BalanceChange>;
+struct PositionEvent {
+  Position position;
+};
+struct BillEvent {
+  Bill bill;
+};
+struct LiquidationEvent {
+  Liquidation liquidation;
+};
+using Event = std::variant<AcceptedEvent, FillEvent, DoneEvent, PublicTrade, BookLevelChange, BalanceChange,
+                           PositionEvent, BillEvent, LiquidationEvent>;
+
+/// Stored state of one perpetual position (the other Position fields are derived from the mark).
+struct PosState {
+  PositionSide side = PositionSide::kLong;
+  Decimal size;         ///< > 0 while open
+  Decimal entry_value;  ///< exact cost basis of the open size, in the settle asset
+  Decimal margin;       ///< held in the ledger's frozen part
+  Decimal realized;
+  Decimal fees;
+  Decimal funding;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+struct SymbolSettings {
+  Decimal leverage;
+  MarginMode mode = MarginMode::kCross;
+};
+
+using PosKey = std::pair<std::string, PositionSide>;  ///< (symbol, slot); the slot is kBoth in one-way mode
+
+struct PerpAccount {
+  PositionMode mode = PositionMode::kOneway;
+  std::map<std::string, SymbolSettings, std::less<>> settings;
+  std::map<PosKey, PosState> positions;
+  std::deque<Bill> bills;
+  std::deque<Liquidation> liquidations;
+};
+
+/// What a trade did to one position slot.
+struct TradeEffect {
+  Decimal realized;
+  Decimal closed;  ///< quantity that reduced the existing position
+  Decimal opened;  ///< quantity that opened / increased
+  PositionSide closed_side = PositionSide::kLong;
+  PositionSide opened_side = PositionSide::kLong;
+  Decimal covered;  ///< loss the account could not pay
+};
+
+/// Per-asset aggregates of one account's perpetual state.
+struct Sums {
+  Decimal order_margin;     ///< Σ open orders' reserves
+  Decimal position_margin;  ///< Σ position margins (cross and isolated)
+  Decimal iso_margin;       ///< Σ isolated position margins
+  Decimal upnl;             ///< all positions
+  Decimal cross_upnl;
+  Decimal maint;
+  Decimal cross_maint;
+  bool has_cross = false;
+};
+
+const char* side_word(PositionSide s) {
+  return s == PositionSide::kLong ? "long" : s == PositionSide::kShort ? "short" : "both";
+}
 
 void check(const LedgerResult& r) {
   // The engine only moves what it froze itself, so a ledger failure here is a bug in the engine.
@@ -116,6 +185,12 @@ struct MatchingEngine::Impl {
   OrderId next_order_id = 1;
   TradeId next_trade_id = 1;
   std::vector<EngineListener*> listeners;
+  // Perpetuals. An ordered map so that funding and liquidation visit accounts in id order (determinism).
+  std::map<AccountId, PerpAccount> perp;
+  Decimal bad_debt;
+  uint64_t next_bill_id = 1;
+  bool defer_perp = false;  ///< inside execute(): position/bill events wait for the fill event
+  std::vector<Event> perp_pending;
 
   std::vector<Event> queue;
   std::vector<BalanceChange> pending_balances;
@@ -211,6 +286,9 @@ struct MatchingEngine::Impl {
                      [&](const PublicTrade& e) { l->on_public_trade(e); },
                      [&](const BookLevelChange& e) { l->on_book_level(e); },
                      [&](const BalanceChange& e) { l->on_balance(e); },
+                     [&](const PositionEvent& e) { l->on_position(e.position); },
+                     [&](const BillEvent& e) { l->on_bill(e.bill); },
+                     [&](const LiquidationEvent& e) { l->on_liquidation(e.liquidation); },
                  },
                  ev);
     }
@@ -223,6 +301,7 @@ struct MatchingEngine::Impl {
   // ---- order bookkeeping ----
 
   const std::string& frozen_asset(const Market& m, const Order& o) const {
+    if (m.inst.is_perpetual()) return m.inst.settle_asset();
     return o.side == Side::kBuy ? m.inst.quote : m.inst.base;
   }
 
@@ -290,20 +369,34 @@ struct MatchingEngine::Impl {
 
     // What the buyer had reserved for this quantity: limit price × qty for limit orders (the difference to
     // the fill price is price improvement, released now), the quote itself for market buys.
-    const Decimal reserved =
-        buyer.kind == OrderKind::kMarket ? quote : buyer.price.mul(qty, Rounding::kHalfUp);
-    check(ledger.transfer_frozen(seller.account, buyer.account, in.base, qty));
-    check(ledger.transfer_frozen(buyer.account, seller.account, in.quote, quote));
-    if (reserved > quote) check(ledger.unfreeze(buyer.account, in.quote, reserved - quote));
-    buyer.frozen -= reserved;
-    seller.frozen -= qty;
+    Decimal buyer_fee;
+    Decimal seller_fee;
+    TradeEffect buyer_eff;
+    TradeEffect seller_eff;
+    if (in.is_perpetual()) {
+      // Margin instead of assets: both legs settle against their positions in the settle asset.
+      const Decimal value = value_at(in, qty, price);
+      const TradeId tid = next_trade_id;  // the id this fill gets below
+      defer_perp = true;
+      buyer_fee = settle_leg(m, buyer, qty, price, value, buyer_is_maker, tid, buyer_eff);
+      seller_fee = settle_leg(m, seller, qty, price, value, !buyer_is_maker, tid, seller_eff);
+      defer_perp = false;
+    } else {
+      const Decimal reserved =
+          buyer.kind == OrderKind::kMarket ? quote : buyer.price.mul(qty, Rounding::kHalfUp);
+      check(ledger.transfer_frozen(seller.account, buyer.account, in.base, qty));
+      check(ledger.transfer_frozen(buyer.account, seller.account, in.quote, quote));
+      if (reserved > quote) check(ledger.unfreeze(buyer.account, in.quote, reserved - quote));
+      buyer.frozen -= reserved;
+      seller.frozen -= qty;
 
-    const Decimal buyer_rate = buyer_is_maker ? in.maker_fee_rate : in.taker_fee_rate;
-    const Decimal seller_rate = buyer_is_maker ? in.taker_fee_rate : in.maker_fee_rate;
-    const Decimal buyer_fee = qty.mul(buyer_rate, Rounding::kHalfUp);
-    const Decimal seller_fee = quote.mul(seller_rate, Rounding::kHalfUp);
-    check(ledger.charge_fee(buyer.account, in.base, buyer_fee, cfg.fee_account));
-    check(ledger.charge_fee(seller.account, in.quote, seller_fee, cfg.fee_account));
+      const Decimal buyer_rate = buyer_is_maker ? in.maker_fee_rate : in.taker_fee_rate;
+      const Decimal seller_rate = buyer_is_maker ? in.taker_fee_rate : in.maker_fee_rate;
+      buyer_fee = qty.mul(buyer_rate, Rounding::kHalfUp);
+      seller_fee = quote.mul(seller_rate, Rounding::kHalfUp);
+      check(ledger.charge_fee(buyer.account, in.base, buyer_fee, cfg.fee_account));
+      check(ledger.charge_fee(seller.account, in.quote, seller_fee, cfg.fee_account));
+    }
 
     const int64_t ts = now();
     for (Order* o : {&buyer, &seller}) {
@@ -344,14 +437,46 @@ struct MatchingEngine::Impl {
 
     for (const Order* o : {&maker, &taker}) {
       const bool is_maker = o == &maker;
-      record_fill(accounts[o->account],
-                  AccountFill{f.trade_id, o->id, o->client_id, in.symbol, o->side, o->kind, price, qty, quote,
-                              is_maker ? f.maker_fee : f.taker_fee, o->fee_asset, is_maker, ts});
+      AccountFill af{f.trade_id,
+                     o->id,
+                     o->client_id,
+                     in.symbol,
+                     o->side,
+                     o->kind,
+                     price,
+                     qty,
+                     quote,
+                     is_maker ? f.maker_fee : f.taker_fee,
+                     o->fee_asset,
+                     is_maker,
+                     ts,
+                     Decimal{},
+                     PositionSide::kBoth,
+                     PositionAction::kNil};
+      if (in.is_perpetual()) {
+        const TradeEffect& eff = o == &buyer ? buyer_eff : seller_eff;
+        af.realized_pnl = eff.realized;
+        af.position_side = eff.closed.is_positive() ? eff.closed_side : eff.opened_side;
+        af.position_action = eff.closed.is_positive() ? PositionAction::kClose : PositionAction::kOpen;
+      }
+      record_fill(accounts[o->account], std::move(af));
     }
 
     queue.emplace_back(FillEvent{f, maker, taker});
     queue.emplace_back(std::move(pt));
     level_changed(m, maker.side, price, lvl.total);
+    for (auto& ev : perp_pending) queue.push_back(std::move(ev));
+    perp_pending.clear();
+  }
+
+  /// Removes the front resting order of a level without a fill and cancels it (a reduce-only maker whose
+  /// position is gone). The caller erases the level if it became empty.
+  void drop_front(Market& m, Level& lvl, Entry& e) {
+    lvl.orders.pop_front();
+    e.resting = false;
+    lvl.total -= e.order.remaining();
+    level_changed(m, e.order.side, lvl.price, lvl.total);
+    finish(m, e, OrderStatus::kCancelled);
   }
 
   /// Cost in quote of buying `qty` from the current asks (what a market buy by base will spend).
@@ -389,7 +514,8 @@ struct MatchingEngine::Impl {
     Order& t = taker_e.order;
     BookSide& opp = m.side(opposite(t.side));
     const bool by_quote = t.quote_amount.is_positive();
-    while (!opp.empty()) {
+    bool stop = false;  // a reduce-only taker has nothing left to reduce
+    while (!opp.empty() && !stop) {
       if (!by_quote && !t.remaining().is_positive()) break;
       auto lvl_it = opp.begin();
       Level& lvl = lvl_it->second;
@@ -398,6 +524,16 @@ struct MatchingEngine::Impl {
       while (!lvl.orders.empty()) {
         Entry& maker_e = *lvl.orders.front();
         Decimal qty = maker_e.order.remaining();
+        if (maker_e.order.reduce_only) {
+          // Reduce-only makers never increase or flip: trimmed to the position, cancelled once it is gone.
+          const Decimal cap = reducible(maker_e.order);
+          if (!cap.is_positive()) {
+            drop_front(m, lvl, maker_e);
+            flush_balances();
+            continue;
+          }
+          qty = Decimal::min(qty, cap);
+        }
         if (by_quote) {
           // The unspent quote is exactly what the order still holds frozen.
           const Decimal afford =
@@ -407,6 +543,14 @@ struct MatchingEngine::Impl {
         } else {
           qty = Decimal::min(qty, t.remaining());
           if (!qty.is_positive()) break;
+        }
+        if (t.reduce_only) {
+          const Decimal cap = reducible(t);
+          if (!cap.is_positive()) {
+            stop = true;
+            break;
+          }
+          qty = Decimal::min(qty, cap);
         }
         execute(m, lvl, maker_e, taker_e, qty);
         if (maker_e.order.status == OrderStatus::kFilled) {
@@ -460,6 +604,15 @@ struct MatchingEngine::Impl {
         return reject(RejectReason::kInvalidParameter, "only a market buy can be sized in quote");
     }
 
+    const bool perp = in.is_perpetual();
+    if (!perp && (rq.reduce_only || rq.position_action != PositionAction::kNil ||
+                  rq.position_side != PositionSide::kBoth))
+      return reject(RejectReason::kInvalidParameter,
+                    "reduce-only and position fields apply to perpetual instruments only, not " + in.symbol);
+    if (perp && rq.quote_amount.is_positive())
+      return reject(RejectReason::kInvalidParameter,
+                    "perpetual orders are sized in quantity, not quote amount (" + in.symbol + ")");
+
     // Steps.
     if (!market && !is_multiple(rq.price, in.tick))
       return reject(RejectReason::kPriceNotOnTick, "price " + str(rq.price) + " is not a multiple of tick " +
@@ -484,12 +637,16 @@ struct MatchingEngine::Impl {
     // Notional: the limit price, the quote amount, or (market by base) the best opposite price if any.
     if (in.min_notional.is_positive()) {
       std::optional<Decimal> notional;
+      // Perpetual notional counts contract_size (1 for linear USDT contracts, same as spot then).
+      auto value_of = [&](Decimal price) {
+        return perp ? value_at(in, rq.quantity, price) : price.mul(rq.quantity, Rounding::kHalfUp);
+      };
       if (by_quote) {
         notional = rq.quote_amount;
       } else if (!market) {
-        notional = rq.price.mul(rq.quantity, Rounding::kHalfUp);
+        notional = value_of(rq.price);
       } else if (const BookSide& opp = m.side(opposite(rq.side)); !opp.empty()) {
-        notional = opp.begin()->second.price.mul(rq.quantity, Rounding::kHalfUp);
+        notional = value_of(opp.begin()->second.price);
       }
       if (notional && *notional < in.min_notional)
         return reject(RejectReason::kBelowMinNotional, "notional " + str(*notional) +
@@ -502,21 +659,29 @@ struct MatchingEngine::Impl {
       return reject(RejectReason::kDuplicateClientId,
                     "client order id '" + rq.client_id + "' is already used by a live order");
 
-    // Funds to freeze.
-    const std::string& asset = rq.side == Side::kBuy ? in.quote : in.base;
+    // Funds to freeze (perpetuals: the margin reserve in the settle asset).
+    const std::string& asset = perp ? in.settle_asset() : rq.side == Side::kBuy ? in.quote : in.base;
     Decimal need;
-    if (rq.side == Side::kSell)
-      need = rq.quantity;
-    else if (by_quote)
-      need = rq.quote_amount;
-    else if (market)
-      need = sweep_cost(m, rq.quantity);
-    else
-      need = rq.price.mul(rq.quantity, Rounding::kHalfUp);
-    const Decimal have = ledger.balance(rq.account, asset).available;
-    if (have < need)
-      return reject(RejectReason::kInsufficientBalance,
-                    "insufficient " + asset + " balance: available " + str(have) + ", required " + str(need));
+    PositionSide slot = PositionSide::kBoth;
+    PositionAction action = PositionAction::kNil;
+    bool reduce = false;
+    if (perp) {
+      PlaceResult admitted = perp_admit(m, rq, slot, action, reduce, need);
+      if (!admitted.ok()) return admitted;
+    } else {
+      if (rq.side == Side::kSell)
+        need = rq.quantity;
+      else if (by_quote)
+        need = rq.quote_amount;
+      else if (market)
+        need = sweep_cost(m, rq.quantity);
+      else
+        need = rq.price.mul(rq.quantity, Rounding::kHalfUp);
+      const Decimal have = ledger.balance(rq.account, asset).available;
+      if (have < need)
+        return reject(RejectReason::kInsufficientBalance, "insufficient " + asset + " balance: available " +
+                                                              str(have) + ", required " + str(need));
+    }
 
     // From here on an order exists.
     const int64_t ts = now();
@@ -534,8 +699,11 @@ struct MatchingEngine::Impl {
     o.price = rq.price;
     o.quantity = by_quote ? Decimal{} : rq.quantity;
     o.quote_amount = by_quote ? rq.quote_amount : Decimal{};
-    o.fee_asset = rq.side == Side::kBuy ? in.base : in.quote;
+    o.fee_asset = perp ? in.settle_asset() : rq.side == Side::kBuy ? in.base : in.quote;
     o.created_ms = o.updated_ms = ts;
+    o.reduce_only = reduce;
+    o.position_action = action;
+    o.position_side = slot;
 
     if (rq.kind == OrderKind::kPostOnly && crosses(m, rq.side, rq.price)) {
       o.reject_reason = RejectReason::kPostOnlyWouldCross;
@@ -564,6 +732,8 @@ struct MatchingEngine::Impl {
       finish(m, e, complete ? OrderStatus::kFilled : OrderStatus::kCancelled);
     } else if (!o.remaining().is_positive()) {
       finish(m, e, OrderStatus::kFilled);
+    } else if (o.tif == TimeInForce::kGtc && o.reduce_only && !reducible(o).is_positive()) {
+      finish(m, e, OrderStatus::kCancelled);  // nothing left to reduce: do not rest
     } else if (o.tif == TimeInForce::kGtc) {
       rest(m, e);
     } else {
@@ -572,6 +742,683 @@ struct MatchingEngine::Impl {
     flush_balances();
     r.status = o.status;
     return r;
+  }
+
+  // ---- perpetuals ----
+
+  /// The exchange side of perpetuals: fee revenue, insurance fund, counterparty of funding and liquidations.
+  AccountId house() const { return cfg.fee_account; }
+
+  static Decimal base_qty(const Instrument& in, Decimal qty) {
+    return qty.mul(in.contract_size, Rounding::kHalfUp);
+  }
+  /// price × qty × contract_size in the settle asset (exact for tick/lot prices: decimals checked at add).
+  static Decimal value_at(const Instrument& in, Decimal qty, Decimal price) {
+    return price.mul(base_qty(in, qty), Rounding::kHalfUp);
+  }
+  static Decimal entry_price(const Instrument& in, const PosState& p) {
+    return p.size.is_positive() ? p.entry_value.div(base_qty(in, p.size), Rounding::kHalfUp) : Decimal{};
+  }
+  static Decimal mark_of(const Market& m, const PosState& p) {
+    if (m.mark) return *m.mark;
+    if (m.last_price) return *m.last_price;
+    return entry_price(m.inst, p);
+  }
+  static Decimal upnl(const Market& m, const PosState& p) {
+    const Decimal v = value_at(m.inst, p.size, mark_of(m, p));
+    return p.side == PositionSide::kLong ? v - p.entry_value : p.entry_value - v;
+  }
+  static Decimal maint(const Market& m, const PosState& p) {
+    return value_at(m.inst, p.size, mark_of(m, p)).mul(m.inst.maintenance_margin_rate, Rounding::kHalfUp);
+  }
+  /// Margin an order reserves for `notional`: initial margin at `lev` plus the fee at the higher fee rate.
+  static Decimal order_reserve(const Instrument& in, Decimal notional, Decimal lev) {
+    const Decimal fee_rate = Decimal::max(in.maker_fee_rate, in.taker_fee_rate);
+    return notional.div(lev, Rounding::kCeil) + notional.mul(fee_rate, Rounding::kCeil);
+  }
+  /// Quote value of taking up to `qty` from the side opposite `side` (within `limit`); `left` gets the rest.
+  static Decimal take_value(const Market& m, Side side, Decimal qty, std::optional<Decimal> limit,
+                            Decimal& left) {
+    Decimal v;
+    for (const auto& [key, lvl] : m.side(opposite(side))) {
+      if (!qty.is_positive()) break;
+      if (limit && (side == Side::kBuy ? lvl.price > *limit : lvl.price < *limit)) break;
+      const Decimal take = Decimal::min(lvl.total, qty);
+      v += lvl.price.mul(take, Rounding::kHalfUp);
+      qty -= take;
+    }
+    left = qty;
+    return v;
+  }
+
+  Market* perp_market(std::string_view symbol) {
+    auto it = markets.find(symbol);
+    return it == markets.end() || !it->second.inst.is_perpetual() ? nullptr : &it->second;
+  }
+  const Market* perp_market(std::string_view symbol) const {
+    auto it = markets.find(symbol);
+    return it == markets.end() || !it->second.inst.is_perpetual() ? nullptr : &it->second;
+  }
+  PerpResult perp_error(std::string_view symbol) const {
+    if (markets.find(symbol) == markets.end())
+      return {RejectReason::kUnknownSymbol, "unknown symbol '" + std::string(symbol) + "'"};
+    return {RejectReason::kNotPerpetual, "'" + std::string(symbol) + "' is not a perpetual"};
+  }
+
+  PositionMode mode_of(AccountId a) const {
+    auto it = perp.find(a);
+    return it == perp.end() ? PositionMode::kOneway : it->second.mode;
+  }
+  SymbolSettings settings(AccountId a, const Market& m) const {
+    auto pit = perp.find(a);
+    if (pit != perp.end()) {
+      auto it = pit->second.settings.find(m.inst.symbol);
+      if (it != pit->second.settings.end()) return it->second;
+    }
+    return SymbolSettings{m.inst.default_leverage, MarginMode::kCross};
+  }
+  SymbolSettings& settings_slot(AccountId a, const Market& m) {
+    auto& map = perp[a].settings;
+    auto it = map.find(m.inst.symbol);
+    if (it == map.end())
+      it = map.emplace(m.inst.symbol, SymbolSettings{m.inst.default_leverage, MarginMode::kCross}).first;
+    return it->second;
+  }
+  const PosState* find_pos(AccountId a, const std::string& symbol, PositionSide slot) const {
+    auto pit = perp.find(a);
+    if (pit == perp.end()) return nullptr;
+    auto it = pit->second.positions.find(PosKey{symbol, slot});
+    return it == pit->second.positions.end() ? nullptr : &it->second;
+  }
+  /// How much of its position `o` may still reduce now (zero when the position is gone or on its side).
+  Decimal reducible(const Order& o) const {
+    const PosState* p = find_pos(o.account, o.symbol, o.position_side);
+    if (p == nullptr) return {};
+    const PositionSide reduces = o.side == Side::kSell ? PositionSide::kLong : PositionSide::kShort;
+    return p->side == reduces ? p->size : Decimal{};
+  }
+  bool has_perp_activity(AccountId a, std::string_view symbol) const {
+    auto pit = perp.find(a);
+    if (pit != perp.end())
+      for (const auto& [key, p] : pit->second.positions)
+        if (symbol.empty() || key.first == symbol) return true;
+    auto acc = accounts.find(a);
+    if (acc != accounts.end())
+      for (const auto& [id, e] : acc->second.open) {
+        const Market& m = markets.find(e->order.symbol)->second;
+        if (m.inst.is_perpetual() && (symbol.empty() || e->order.symbol == symbol)) return true;
+      }
+    return false;
+  }
+
+  Sums sums(AccountId a, std::string_view asset) const {
+    Sums s;
+    auto acc = accounts.find(a);
+    if (acc != accounts.end())
+      for (const auto& [id, e] : acc->second.open) {
+        const Market& m = markets.find(e->order.symbol)->second;
+        if (m.inst.is_perpetual() && m.inst.settle_asset() == asset) s.order_margin += e->order.frozen;
+      }
+    auto pit = perp.find(a);
+    if (pit != perp.end())
+      for (const auto& [key, p] : pit->second.positions) {
+        const Market& m = markets.find(key.first)->second;
+        if (m.inst.settle_asset() != asset) continue;
+        const Decimal u = upnl(m, p);
+        const Decimal mm = maint(m, p);
+        s.position_margin += p.margin;
+        s.upnl += u;
+        s.maint += mm;
+        if (settings(a, m).mode == MarginMode::kCross) {
+          s.cross_upnl += u;
+          s.cross_maint += mm;
+          s.has_cross = true;
+        } else {
+          s.iso_margin += p.margin;
+        }
+      }
+    return s;
+  }
+  /// Realised wallet of the settle asset: what the ledger holds for it outside spot orders.
+  Decimal wallet(AccountId a, std::string_view asset, const Sums& s) const {
+    return ledger.balance(a, asset).available + s.order_margin + s.position_margin;
+  }
+  /// What a new order may reserve: free balance, less unrealised cross losses (profits are not lent out).
+  Decimal available_margin(AccountId a, std::string_view asset, const Sums& s) const {
+    return ledger.balance(a, asset).available + Decimal::min(Decimal{}, s.cross_upnl);
+  }
+
+  /// Estimated liquidation price of one position, the others held at the current marks; zero = none.
+  Decimal liq_price(AccountId a, const Market& m, const PosState& p, const SymbolSettings& st) const {
+    if (a == house() || !p.size.is_positive()) return {};
+    const Instrument& in = m.inst;
+    // Equity backing this position besides its own PnL, net of the other positions' maintenance.
+    Decimal buffer;
+    if (st.mode == MarginMode::kIsolated) {
+      buffer = p.margin;
+    } else {
+      const Sums s = sums(a, in.settle_asset());
+      buffer = wallet(a, in.settle_asset(), s) - s.iso_margin + (s.cross_upnl - upnl(m, p)) -
+               (s.cross_maint - maint(m, p));
+    }
+    const Decimal b = base_qty(in, p.size);
+    const Decimal mmr = in.maintenance_margin_rate;
+    const Decimal price =
+        p.side == PositionSide::kLong
+            ? (p.entry_value - buffer).div(b.mul(Decimal::one() - mmr, Rounding::kHalfUp), Rounding::kHalfUp)
+            : (p.entry_value + buffer).div(b.mul(Decimal::one() + mmr, Rounding::kHalfUp), Rounding::kHalfUp);
+    return price.is_positive() ? price : Decimal{};
+  }
+
+  Position snapshot(AccountId a, const Market& m, const PosState& p) const {
+    const SymbolSettings st = settings(a, m);
+    Position out;
+    out.account = a;
+    out.symbol = m.inst.symbol;
+    out.side = p.side;
+    out.margin_mode = st.mode;
+    out.position_mode = mode_of(a);
+    out.leverage = st.leverage;
+    out.size = p.size;
+    out.entry_value = p.entry_value;
+    out.entry_price = entry_price(m.inst, p);
+    out.margin = p.margin;
+    out.realized_pnl = p.realized;
+    out.fees = p.fees;
+    out.funding = p.funding;
+    if (p.size.is_positive()) {
+      out.mark_price = mark_of(m, p);
+      out.unrealized_pnl = upnl(m, p);
+      out.maintenance_margin = maint(m, p);
+      out.liquidation_price = liq_price(a, m, p, st);
+    }
+    out.created_ms = p.created_ms;
+    out.updated_ms = p.updated_ms;
+    return out;
+  }
+
+  void post(Event ev) { (defer_perp ? perp_pending : queue).push_back(std::move(ev)); }
+  void post_position(AccountId a, const Market& m, const PosState& p) {
+    post(PositionEvent{snapshot(a, m, p)});
+  }
+
+  Bill add_bill(AccountId a, const Market& m, BillType type, PositionSide side, PositionAction action,
+                Decimal amount, Decimal fee, TradeId trade_id) {
+    const std::string& asset = m.inst.settle_asset();
+    Bill b;
+    b.id = next_bill_id++;
+    b.account = a;
+    b.symbol = m.inst.symbol;
+    b.asset = asset;
+    b.type = type;
+    b.side = side;
+    b.action = action;
+    b.amount = amount;
+    b.fee = fee;
+    b.balance = wallet(a, asset, sums(a, asset));
+    b.trade_id = trade_id;
+    b.ts_ms = now();
+    auto& bills = perp[a].bills;
+    bills.push_back(b);
+    while (bills.size() > std::max<std::size_t>(cfg.recent_bills_per_account, 1)) bills.pop_front();
+    post(BillEvent{b});
+    return b;
+  }
+
+  // Money movements. Perpetual paths never fail on the ledger: they take what is there and account for the
+  // rest (insurance fund, bad debt), so the ledger stays consistent whatever the marks do.
+
+  /// Freezes up to `amount` of available; returns what was frozen.
+  Decimal freeze_upto(AccountId a, const std::string& asset, Decimal amount) {
+    const Decimal take = Decimal::min(amount, ledger.balance(a, asset).available);
+    if (take.is_positive()) check(ledger.freeze(a, asset, take));
+    return take;
+  }
+
+  /// Takes (burns) up to `amount` from the account: available first, then (no budget) the margins of its
+  /// cross positions, which back the same wallet. With a budget (isolated liquidation) at most *budget is
+  /// taken, and *budget is reduced by it. Returns what was taken.
+  Decimal collect(AccountId a, const std::string& asset, Decimal amount, Decimal* budget) {
+    if (budget) amount = Decimal::min(amount, *budget);
+    if (!amount.is_positive()) return {};
+    Decimal take = Decimal::min(amount, ledger.balance(a, asset).available);
+    if (take.is_positive()) check(ledger.withdraw(a, asset, take));
+    if (take < amount && budget == nullptr && a != house()) {
+      auto pit = perp.find(a);
+      if (pit != perp.end())
+        for (auto& [key, p] : pit->second.positions) {
+          if (take >= amount) break;
+          const Market& m = markets.find(key.first)->second;
+          if (m.inst.settle_asset() != asset || settings(a, m).mode != MarginMode::kCross) continue;
+          const Decimal seized = Decimal::min(p.margin, amount - take);
+          if (!seized.is_positive()) continue;
+          check(ledger.unfreeze(a, asset, seized));
+          check(ledger.withdraw(a, asset, seized));
+          p.margin -= seized;
+          take += seized;
+        }
+    }
+    if (budget) *budget -= take;
+    return take;
+  }
+
+  /// Moves up to `amount` from the account to the fee account; returns what was moved.
+  Decimal pay_to_house(AccountId a, const std::string& asset, Decimal amount, Decimal* budget) {
+    if (a == house()) return amount;
+    const Decimal paid = collect(a, asset, amount, budget);
+    if (paid.is_positive()) check(ledger.deposit(house(), asset, paid));
+    return paid;
+  }
+
+  /// Pays `amount` from the fee account; what it does not hold is created and counted as bad debt.
+  void pay_from_house(AccountId a, const std::string& asset, Decimal amount) {
+    if (a == house() || !amount.is_positive()) return;
+    const Decimal from_house = Decimal::min(amount, ledger.balance(house(), asset).available);
+    if (from_house.is_positive()) check(ledger.transfer_available(house(), a, asset, from_house));
+    if (amount > from_house) {
+      check(ledger.deposit(a, asset, amount - from_house));
+      bad_debt += amount - from_house;
+    }
+  }
+
+  /// Realised PnL into the wallet. A gain is credited, a loss burnt: in a matched market the gains and losses
+  /// of all positions sum to zero over their lifetime, so wallets − entry values is conserved (see docs). A
+  /// loss the account cannot pay is burnt from the fee account (insurance fund), the rest is bad debt.
+  /// Returns the part of a loss others covered.
+  Decimal settle_pnl(AccountId a, const std::string& asset, Decimal pnl, Decimal* budget) {
+    if (pnl.is_positive()) {
+      check(ledger.deposit(a, asset, pnl));
+      return {};
+    }
+    if (!pnl.is_negative()) return {};
+    const Decimal loss = -pnl;
+    const Decimal uncovered = loss - collect(a, asset, loss, budget);
+    if (!uncovered.is_positive()) return {};
+    Decimal rest = uncovered;
+    if (a != house()) {
+      const Decimal insurance = Decimal::min(rest, ledger.balance(house(), asset).available);
+      if (insurance.is_positive()) check(ledger.withdraw(house(), asset, insurance));
+      rest -= insurance;
+    }
+    bad_debt += rest;
+    return uncovered;
+  }
+
+  /// A trade of `qty` at `price` (worth `value` = price × qty × contract_size) on `side` applied to the
+  /// position slot: first reduces an opposite position (realising PnL on its average cost, releasing its
+  /// margin pro rata), then opens/increases with the rest (margin = ceil(entry value / leverage), frozen as
+  /// far as available covers). `fee` is recorded on the position. Posts position events.
+  TradeEffect apply_trade(AccountId a, const Market& m, PositionSide slot, Side side, Decimal qty,
+                          Decimal price, Decimal value, Decimal fee, Decimal* budget) {
+    const Instrument& in = m.inst;
+    const std::string& asset = in.settle_asset();
+    const bool margined = a != house();
+    PerpAccount& pa = perp[a];
+    const PosKey key{in.symbol, slot};
+    const PositionSide dir = side == Side::kBuy ? PositionSide::kLong : PositionSide::kShort;
+    const int64_t ts = now();
+    TradeEffect eff;
+    Decimal open_value = value;
+    auto it = pa.positions.find(key);
+    if (it != pa.positions.end() && it->second.side != dir) {
+      PosState& p = it->second;
+      const Decimal qc = Decimal::min(qty, p.size);
+      const bool all = qc == p.size;
+      const Decimal cost =
+          all ? p.entry_value : p.entry_value.mul(qc, Rounding::kHalfUp).div(p.size, Rounding::kHalfUp);
+      // Split the value so that close + open parts add up to exactly `value` (conservation).
+      const Decimal close_value = qc == qty ? value : value_at(in, qc, price);
+      open_value = value - close_value;
+      const Decimal pnl = p.side == PositionSide::kLong ? close_value - cost : cost - close_value;
+      const Decimal release = all ? p.margin : p.margin.mul(qc, Rounding::kDown).div(p.size, Rounding::kDown);
+      if (margined && release.is_positive()) check(ledger.unfreeze(a, asset, release));
+      if (budget) *budget += release;  // an isolated position's loss may take its own margin
+      p.margin -= release;
+      p.entry_value -= cost;
+      p.size -= qc;
+      p.realized += pnl;
+      p.updated_ms = ts;
+      if (qc == qty) p.fees += fee;
+      eff.realized = pnl;
+      eff.closed = qc;
+      eff.closed_side = p.side;
+      eff.covered = settle_pnl(a, asset, pnl, budget);
+      post_position(a, m, p);
+      if (!p.size.is_positive()) {
+        pa.positions.erase(it);
+        it = pa.positions.end();
+      }
+      qty -= qc;
+    }
+    if (qty.is_positive()) {
+      if (it == pa.positions.end()) {
+        it = pa.positions.emplace(key, PosState{}).first;
+        it->second.side = dir;
+        it->second.created_ms = ts;
+      }
+      PosState& p = it->second;
+      p.entry_value += open_value;
+      p.size += qty;
+      p.fees += fee;
+      p.updated_ms = ts;
+      if (margined) {
+        const Decimal target = p.entry_value.div(settings(a, m).leverage, Rounding::kCeil);
+        if (target > p.margin) p.margin += freeze_upto(a, asset, target - p.margin);
+      }
+      eff.opened = qty;
+      eff.opened_side = dir;
+      post_position(a, m, p);
+    }
+    return eff;
+  }
+
+  /// One side of a perpetual fill: releases the order's reserve for this fill, applies the trade to the
+  /// position, charges the fee to the fee account and writes the bill(s). Returns the fee paid.
+  Decimal settle_leg(const Market& m, Order& o, Decimal qty, Decimal price, Decimal value, bool is_maker,
+                     TradeId trade_id, TradeEffect& eff) {
+    const Instrument& in = m.inst;
+    const std::string& asset = in.settle_asset();
+    if (o.frozen.is_positive()) {
+      const Decimal release =
+          Decimal::min(o.frozen, order_reserve(in, value, settings(o.account, m).leverage));
+      check(ledger.unfreeze(o.account, asset, release));
+      o.frozen -= release;
+    }
+    const Decimal fee = value.mul(is_maker ? in.maker_fee_rate : in.taker_fee_rate, Rounding::kHalfUp);
+    eff = apply_trade(o.account, m, o.position_side, o.side, qty, price, value, fee, nullptr);
+    const Decimal paid = pay_to_house(o.account, asset, fee, nullptr);
+    if (o.account != house()) {
+      if (eff.closed.is_positive())
+        add_bill(o.account, m, BillType::kTrade, eff.closed_side, PositionAction::kClose, eff.realized,
+                 eff.opened.is_positive() ? Decimal{} : paid, trade_id);
+      if (eff.opened.is_positive())
+        add_bill(o.account, m, BillType::kTrade, eff.opened_side, PositionAction::kOpen, Decimal{}, paid,
+                 trade_id);
+    }
+    return paid;
+  }
+
+  /// Perpetual admission: position-mode rules, reduce-only / close limits, margin. Sets the order's slot,
+  /// action, reduce flag and the reserve to freeze.
+  PlaceResult perp_admit(const Market& m, const OrderRequest& rq, PositionSide& slot, PositionAction& action,
+                         bool& reduce, Decimal& need) {
+    const Instrument& in = m.inst;
+    const PositionMode mode = mode_of(rq.account);
+    if (mode == PositionMode::kHedge) {
+      if (rq.position_action != PositionAction::kOpen && rq.position_action != PositionAction::kClose)
+        return reject(RejectReason::kPositionModeMismatch,
+                      "hedge mode: the order needs a position action (open or close)");
+      if (rq.reduce_only && rq.position_action == PositionAction::kOpen)
+        return reject(RejectReason::kInvalidParameter, "a reduce-only order cannot open a position");
+      action = rq.position_action;
+      reduce = action == PositionAction::kClose;
+      const bool long_side = (rq.side == Side::kBuy) == (action == PositionAction::kOpen);
+      slot = long_side ? PositionSide::kLong : PositionSide::kShort;
+      if (rq.position_side != PositionSide::kBoth && rq.position_side != slot)
+        return reject(RejectReason::kInvalidParameter,
+                      std::string(action == PositionAction::kOpen ? "open " : "close ") + side_name(rq.side) +
+                          " trades the " + side_word(slot) + " position, not " + side_word(rq.position_side));
+    } else {
+      if (rq.position_side != PositionSide::kBoth)
+        return reject(RejectReason::kPositionModeMismatch,
+                      std::string("one-way mode: orders take no position side (got ") +
+                          side_word(rq.position_side) + ")");
+      slot = PositionSide::kBoth;
+      action = PositionAction::kNil;
+      reduce = rq.reduce_only || rq.position_action == PositionAction::kClose;
+    }
+
+    if (reduce) {
+      need = Decimal{};
+      const PositionSide reduces = rq.side == Side::kSell ? PositionSide::kLong : PositionSide::kShort;
+      const PosState* p = find_pos(rq.account, in.symbol, slot);
+      if (p != nullptr && p->side != reduces)
+        return reject(RejectReason::kReduceOnlyWouldIncrease,
+                      std::string("reduce-only ") + side_name(rq.side) + " would increase the " +
+                          side_word(p->side) + " position of " + str(p->size) + " " + in.symbol);
+      const Decimal held = p != nullptr ? p->size : Decimal{};
+      Decimal locked;  // already promised to the account's other live close orders
+      auto acc = accounts.find(rq.account);
+      if (acc != accounts.end())
+        for (const auto& [id, e] : acc->second.open) {
+          const Order& o = e->order;
+          if (o.reduce_only && o.symbol == in.symbol && o.position_side == slot && o.side == rq.side)
+            locked += o.remaining();
+        }
+      const Decimal closable = Decimal::max(Decimal{}, held - locked);
+      if (rq.quantity > closable) {
+        if (!held.is_positive())
+          return reject(RejectReason::kCloseExceedsPosition, std::string("close ") + str(rq.quantity) +
+                                                                 ": no " + side_word(reduces) +
+                                                                 " position to close on " + in.symbol);
+        return reject(RejectReason::kCloseExceedsPosition,
+                      "close " + str(rq.quantity) + " exceeds the closable " + side_word(reduces) +
+                          " position " + str(closable) + " on " + in.symbol + " (held " + str(held) +
+                          ", in open close orders " + str(locked) + ")");
+      }
+      return {};
+    }
+
+    // Notional this order can trade: what it would take from the book now plus the rest at its limit.
+    const bool market = rq.kind == OrderKind::kMarket;
+    Decimal left;
+    Decimal notional =
+        take_value(m, rq.side, rq.quantity, market ? std::nullopt : std::optional<Decimal>(rq.price), left);
+    if (!market) notional += rq.price.mul(left, Rounding::kHalfUp);
+    notional = notional.mul(in.contract_size, Rounding::kHalfUp);
+    const Decimal lev = settings(rq.account, m).leverage;
+    need = order_reserve(in, notional, lev);
+    const std::string& asset = in.settle_asset();
+    const Decimal available = available_margin(rq.account, asset, sums(rq.account, asset));
+    if (available < need) {
+      const Decimal im = notional.div(lev, Rounding::kCeil);
+      return reject(RejectReason::kInsufficientMargin,
+                    "insufficient margin: available " + str(available) + " " + asset + ", required " +
+                        str(need) + " (initial margin " + str(im) + " = notional " + str(notional) +
+                        " / leverage " + str(lev) + ", plus fee reserve " + str(need - im) + ")");
+    }
+    return {};
+  }
+
+  PerpResult set_leverage(AccountId a, std::string_view symbol, Decimal lev) {
+    Op op(*this);
+    Market* mp = perp_market(symbol);
+    if (mp == nullptr) return perp_error(symbol);
+    const Market& m = *mp;
+    const Instrument& in = m.inst;
+    if (lev < in.min_leverage || lev > in.max_leverage)
+      return {RejectReason::kLeverageOutOfRange, "leverage " + str(lev) + " is outside [" +
+                                                     str(in.min_leverage) + ", " + str(in.max_leverage) +
+                                                     "] for " + in.symbol};
+    if (settings(a, m).leverage == lev) return {};
+    const std::string& asset = in.settle_asset();
+    // New margins of the symbol's positions and reserves of its open orders at `lev`.
+    std::vector<std::pair<PosState*, Decimal>> pos_targets;
+    std::vector<std::pair<Order*, Decimal>> order_targets;
+    Decimal delta;
+    PerpAccount& pa = perp[a];
+    for (auto& [key, p] : pa.positions)
+      if (key.first == in.symbol) {
+        const Decimal target = p.entry_value.div(lev, Rounding::kCeil);
+        pos_targets.emplace_back(&p, target);
+        delta += target - p.margin;
+      }
+    if (auto acc = accounts.find(a); acc != accounts.end())
+      for (auto& [id, e] : acc->second.open)
+        if (e->order.symbol == in.symbol && !e->order.reduce_only) {
+          const Decimal target = order_reserve(in, value_at(in, e->order.remaining(), e->order.price), lev);
+          order_targets.emplace_back(&e->order, target);
+          delta += target - e->order.frozen;
+        }
+    if (delta.is_positive()) {
+      const Decimal available = available_margin(a, asset, sums(a, asset));
+      if (available < delta)
+        return {RejectReason::kInsufficientMargin, "insufficient margin for leverage " + str(lev) +
+                                                       ": available " + str(available) + " " + asset +
+                                                       ", required " + str(delta)};
+    }
+    // Releases first, so the increases are covered by what the check saw.
+    for (int pass = 0; pass < 2; ++pass) {
+      for (auto& [p, target] : pos_targets)
+        if ((pass == 0) == (target < p->margin)) {
+          if (pass == 0)
+            check(ledger.unfreeze(a, asset, p->margin - target));
+          else
+            check(ledger.freeze(a, asset, target - p->margin));
+          p->margin = target;
+        }
+      for (auto& [o, target] : order_targets)
+        if ((pass == 0) == (target < o->frozen)) {
+          if (pass == 0)
+            check(ledger.unfreeze(a, asset, o->frozen - target));
+          else
+            check(ledger.freeze(a, asset, target - o->frozen));
+          o->frozen = target;
+        }
+    }
+    settings_slot(a, m).leverage = lev;
+    for (auto& [p, target] : pos_targets) post_position(a, m, *p);
+    return {};
+  }
+
+  /// Accounts (or isolated positions) whose equity is at or below maintenance, liquidated at the mark.
+  std::size_t run_liquidations() {
+    Op op(*this);
+    struct Target {
+      AccountId account;
+      std::string asset;
+      std::optional<PosKey> isolated;  ///< nullopt: every cross position in `asset`
+    };
+    std::vector<Target> targets;
+    for (const auto& [a, pa] : perp) {
+      if (a == house() || pa.positions.empty()) continue;
+      std::set<std::string> cross_assets;
+      for (const auto& [key, p] : pa.positions) {
+        const Market& m = markets.find(key.first)->second;
+        if (settings(a, m).mode == MarginMode::kIsolated)
+          targets.push_back({a, m.inst.settle_asset(), key});
+        else
+          cross_assets.insert(m.inst.settle_asset());
+      }
+      for (const std::string& asset : cross_assets) targets.push_back({a, asset, std::nullopt});
+    }
+    // Checked one by one: an isolated liquidation returns leftover margin, which can rescue the cross side.
+    std::size_t n = 0;
+    for (const Target& t : targets)
+      if (below_maintenance(t.account, t.asset, t.isolated)) n += liquidate(t.account, t.asset, t.isolated);
+    return n;
+  }
+
+  /// Isolated: margin + uPnL <= maintenance of that position. Cross: wallet − isolated margins + cross uPnL
+  /// <= Σ cross maintenance (open orders' reserves count as equity: they are cancelled first).
+  bool below_maintenance(AccountId a, const std::string& asset, const std::optional<PosKey>& isolated) const {
+    if (isolated) {
+      const PosState* p = find_pos(a, isolated->first, isolated->second);
+      if (p == nullptr) return false;
+      const Market& m = markets.find(isolated->first)->second;
+      return p->margin + upnl(m, *p) <= maint(m, *p);
+    }
+    const Sums s = sums(a, asset);
+    return s.has_cross && wallet(a, asset, s) - s.iso_margin + s.cross_upnl <= s.cross_maint;
+  }
+
+  /// Closes the position(s) at the mark against the fee account, which takes them over (so open interest
+  /// stays matched and money is conserved). The account's orders on those symbols are cancelled first.
+  std::size_t liquidate(AccountId a, const std::string& asset, const std::optional<PosKey>& isolated) {
+    PerpAccount& pa = perp[a];
+    std::vector<PosKey> keys;
+    if (isolated) {
+      keys.push_back(*isolated);
+    } else {
+      for (const auto& [key, p] : pa.positions) {
+        const Market& m = markets.find(key.first)->second;
+        if (m.inst.settle_asset() == asset && settings(a, m).mode == MarginMode::kCross) keys.push_back(key);
+      }
+    }
+    std::vector<OrderId> cancels;
+    if (auto acc = accounts.find(a); acc != accounts.end())
+      for (const auto& [id, e] : acc->second.open)
+        for (const PosKey& key : keys)
+          if (e->order.symbol == key.first) {
+            cancels.push_back(id);
+            break;
+          }
+    for (OrderId id : cancels) cancel_entry(a, live_entry(id), "being liquidated");
+    std::size_t n = 0;
+    for (const PosKey& key : keys) {
+      auto it = pa.positions.find(key);
+      if (it == pa.positions.end()) continue;
+      const Market& m = markets.find(key.first)->second;
+      const PosState before = it->second;
+      const Decimal price = mark_of(m, before);
+      const Decimal value = value_at(m.inst, before.size, price);
+      const Side close_side = before.side == PositionSide::kLong ? Side::kSell : Side::kBuy;
+      Decimal budget;
+      const TradeEffect eff = apply_trade(a, m, key.second, close_side, before.size, price, value, Decimal{},
+                                          isolated ? &budget : nullptr);
+      apply_trade(house(), m, PositionSide::kBoth, opposite(close_side), before.size, price, value, Decimal{},
+                  nullptr);
+      Liquidation liq;
+      liq.id = next_bill_id;  // the id of the bill written right after the event
+      liq.account = a;
+      liq.symbol = m.inst.symbol;
+      liq.side = before.side;
+      liq.margin_mode = isolated ? MarginMode::kIsolated : MarginMode::kCross;
+      liq.size = before.size;
+      liq.entry_price = entry_price(m.inst, before);
+      liq.price = price;
+      liq.realized_pnl = eff.realized;
+      liq.covered_by_insurance = eff.covered;
+      liq.ts_ms = now();
+      pa.liquidations.push_back(liq);
+      while (pa.liquidations.size() > std::max<std::size_t>(cfg.recent_bills_per_account, 1))
+        pa.liquidations.pop_front();
+      post(LiquidationEvent{liq});
+      add_bill(a, m, BillType::kLiquidation, before.side, PositionAction::kClose, eff.realized + eff.covered,
+               Decimal{}, 0);
+      ++n;
+    }
+    return n;
+  }
+
+  std::size_t settle_funding(Market& m, Decimal rate) {
+    Op op(*this);
+    if (rate.is_zero()) return 0;
+    const Instrument& in = m.inst;
+    const std::string& asset = in.settle_asset();
+    struct Due {
+      AccountId account;
+      PosKey key;
+      Decimal amount;
+      bool pays;
+    };
+    std::vector<Due> dues;
+    for (const auto& [a, pa] : perp) {
+      if (a == house()) continue;  // the fee account is the counterparty: it would pay itself
+      for (const auto& [key, p] : pa.positions) {
+        if (key.first != in.symbol) continue;
+        const Decimal v = value_at(in, p.size, mark_of(m, p));
+        const bool pays = (p.side == PositionSide::kLong) == rate.is_positive();
+        // Payers round up, receivers down: the fee account never pays out more than it collected.
+        dues.push_back({a, key, v.mul(rate.abs(), pays ? Rounding::kCeil : Rounding::kDown), pays});
+      }
+    }
+    for (int pass = 0; pass < 2; ++pass)
+      for (const Due& d : dues) {
+        if (d.pays != (pass == 0)) continue;
+        Decimal amount;
+        if (d.pays) {
+          amount = -pay_to_house(d.account, asset, d.amount, nullptr);
+        } else {
+          pay_from_house(d.account, asset, d.amount);
+          amount = d.amount;
+        }
+        PosState& p = perp[d.account].positions[d.key];
+        p.funding += amount;
+        add_bill(d.account, m, BillType::kFunding, p.side, PositionAction::kNil, amount, Decimal{}, 0);
+      }
+    run_liquidations();
+    return dues.size();
   }
 
   CancelResult cancel_entry(AccountId account, Entry* e, std::string_view what) {
@@ -649,6 +1496,36 @@ std::string_view to_string(RejectReason r) {
       return "post_only_would_cross";
     case RejectReason::kUnknownOrder:
       return "unknown_order";
+    case RejectReason::kInsufficientMargin:
+      return "insufficient_margin";
+    case RejectReason::kReduceOnlyWouldIncrease:
+      return "reduce_only_would_increase";
+    case RejectReason::kCloseExceedsPosition:
+      return "close_exceeds_position";
+    case RejectReason::kPositionModeMismatch:
+      return "position_mode_mismatch";
+    case RejectReason::kLeverageOutOfRange:
+      return "leverage_out_of_range";
+    case RejectReason::kOpenPositionsOrOrders:
+      return "open_positions_or_orders";
+    case RejectReason::kNotPerpetual:
+      return "not_perpetual";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(MarginMode m) {
+  return m == MarginMode::kCross ? "cross" : "isolated";
+}
+
+std::string_view to_string(BillType t) {
+  switch (t) {
+    case BillType::kTrade:
+      return "trade";
+    case BillType::kFunding:
+      return "funding";
+    case BillType::kLiquidation:
+      return "liquidation";
   }
   return "unknown";
 }
@@ -769,9 +1646,25 @@ void MatchingEngine::add_instrument(const Instrument& in) {
     bad("min_size, max_size, min_notional and quote_step must not be negative");
   for (Decimal rate : {in.maker_fee_rate, in.taker_fee_rate})
     if (rate.is_negative() || rate >= Decimal::one()) bad("fee rates must be in [0, 1)");
+  if (in.is_perpetual()) {
+    if (in.settle_asset().empty()) bad("perpetual needs a settle asset");
+    if (!in.contract_size.is_positive()) bad("contract_size must be positive");
+    if (decimals_of(in.tick) + decimals_of(in.lot) + decimals_of(in.contract_size) > Decimal::kScale)
+      bad("tick, lot and contract_size together need more than 18 decimals");
+    if (in.min_leverage < Decimal::one() || in.max_leverage < in.min_leverage ||
+        in.default_leverage < in.min_leverage || in.default_leverage > in.max_leverage)
+      bad("leverage bounds must satisfy 1 <= min <= default <= max");
+    if (in.maintenance_margin_rate.is_negative() || in.maintenance_margin_rate >= Decimal::one())
+      bad("maintenance_margin_rate must be in [0, 1)");
+    if (in.funding_interval_ms <= 0) bad("funding_interval_ms must be positive");
+  }
   if (impl_->markets.count(in.symbol)) bad("symbol already exists");
   Market m;
   m.inst = in;
+  if (in.is_perpetual()) {
+    const int64_t now = impl_->now();
+    m.next_funding_ms = (now / in.funding_interval_ms + 1) * in.funding_interval_ms;
+  }
   impl_->markets.emplace(in.symbol, std::move(m));
 }
 
@@ -926,6 +1819,161 @@ std::optional<Decimal> MatchingEngine::last_price(std::string_view symbol) const
 uint64_t MatchingEngine::book_seq(std::string_view symbol) const {
   auto it = impl_->markets.find(symbol);
   return it == impl_->markets.end() ? 0 : it->second.seq;
+}
+
+// ---- perpetuals ----
+
+PerpResult MatchingEngine::set_position_mode(AccountId account, PositionMode mode) {
+  if (impl_->mode_of(account) == mode) return {};
+  if (impl_->has_perp_activity(account, {}))
+    return {RejectReason::kOpenPositionsOrOrders,
+            "account " + std::to_string(account) +
+                ": position mode cannot change while it has perpetual positions or open orders"};
+  impl_->perp[account].mode = mode;
+  return {};
+}
+
+PositionMode MatchingEngine::position_mode(AccountId account) const {
+  return impl_->mode_of(account);
+}
+
+PerpResult MatchingEngine::set_leverage(AccountId account, std::string_view symbol, Decimal leverage) {
+  return impl_->set_leverage(account, symbol, leverage);
+}
+
+PerpResult MatchingEngine::set_margin_mode(AccountId account, std::string_view symbol, MarginMode mode) {
+  const Market* m = impl_->perp_market(symbol);
+  if (m == nullptr) return impl_->perp_error(symbol);
+  if (impl_->settings(account, *m).mode == mode) return {};
+  if (impl_->has_perp_activity(account, symbol))
+    return {RejectReason::kOpenPositionsOrOrders,
+            "account " + std::to_string(account) + ": margin mode of " + std::string(symbol) +
+                " cannot change while it has a position or open orders"};
+  impl_->settings_slot(account, *m).mode = mode;
+  return {};
+}
+
+Decimal MatchingEngine::leverage(AccountId account, std::string_view symbol) const {
+  const Market* m = impl_->perp_market(symbol);
+  return m == nullptr ? Decimal{} : impl_->settings(account, *m).leverage;
+}
+
+MarginMode MatchingEngine::margin_mode(AccountId account, std::string_view symbol) const {
+  const Market* m = impl_->perp_market(symbol);
+  return m == nullptr ? MarginMode::kCross : impl_->settings(account, *m).mode;
+}
+
+bool MatchingEngine::set_mark_price(std::string_view symbol, Decimal price) {
+  Market* m = impl_->perp_market(symbol);
+  if (m == nullptr || !price.is_positive()) return false;
+  Impl::Op op(*impl_);
+  m->mark = price;
+  impl_->run_liquidations();
+  return true;
+}
+
+std::optional<Decimal> MatchingEngine::mark_price(std::string_view symbol) const {
+  const Market* m = impl_->perp_market(symbol);
+  if (m == nullptr) return std::nullopt;
+  return m->mark ? m->mark : m->last_price;
+}
+
+bool MatchingEngine::set_funding_rate(std::string_view symbol, Decimal rate) {
+  Market* m = impl_->perp_market(symbol);
+  if (m == nullptr) return false;
+  m->funding_rate = rate;
+  return true;
+}
+
+Decimal MatchingEngine::funding_rate(std::string_view symbol) const {
+  const Market* m = impl_->perp_market(symbol);
+  return m == nullptr ? Decimal{} : m->funding_rate;
+}
+
+int64_t MatchingEngine::next_funding_ms(std::string_view symbol) const {
+  const Market* m = impl_->perp_market(symbol);
+  return m == nullptr ? 0 : m->next_funding_ms;
+}
+
+std::size_t MatchingEngine::settle_funding(std::string_view symbol, Decimal rate) {
+  Market* m = impl_->perp_market(symbol);
+  return m == nullptr ? 0 : impl_->settle_funding(*m, rate);
+}
+
+std::size_t MatchingEngine::poll_funding() {
+  Impl::Op op(*impl_);
+  const int64_t now = impl_->now();
+  std::size_t n = 0;
+  for (auto& [sym, m] : impl_->markets) {
+    if (!m.inst.is_perpetual() || now < m.next_funding_ms) continue;
+    const int64_t interval = m.inst.funding_interval_ms;
+    m.next_funding_ms = (now / interval + 1) * interval;  // missed intervals collapse into this one
+    impl_->settle_funding(m, m.funding_rate);
+    ++n;
+  }
+  return n;
+}
+
+std::size_t MatchingEngine::check_liquidations() {
+  return impl_->run_liquidations();
+}
+
+std::vector<Position> MatchingEngine::positions(AccountId account, std::string_view symbol) const {
+  std::vector<Position> out;
+  auto pit = impl_->perp.find(account);
+  if (pit == impl_->perp.end()) return out;
+  for (const auto& [key, p] : pit->second.positions)
+    if (symbol.empty() || key.first == symbol)
+      out.push_back(impl_->snapshot(account, impl_->markets.find(key.first)->second, p));
+  return out;
+}
+
+std::optional<Position> MatchingEngine::position(AccountId account, std::string_view symbol,
+                                                 PositionSide side) const {
+  const Market* m = impl_->perp_market(symbol);
+  if (m == nullptr) return std::nullopt;
+  const bool hedge = impl_->mode_of(account) == PositionMode::kHedge;
+  const PositionSide slot = hedge ? side : PositionSide::kBoth;
+  const PosState* p = impl_->find_pos(account, m->inst.symbol, slot);
+  if (p == nullptr || (!hedge && side != PositionSide::kBoth && p->side != side)) return std::nullopt;
+  return impl_->snapshot(account, *m, *p);
+}
+
+std::vector<Bill> MatchingEngine::bills(AccountId account, int64_t since_ms, std::string_view symbol,
+                                        std::size_t limit) const {
+  std::vector<Bill> out;
+  auto pit = impl_->perp.find(account);
+  if (pit == impl_->perp.end()) return out;
+  const auto& bills = pit->second.bills;
+  for (auto it = bills.rbegin(); it != bills.rend() && out.size() < limit; ++it)
+    if (it->ts_ms >= since_ms && (symbol.empty() || it->symbol == symbol)) out.push_back(*it);
+  return out;
+}
+
+std::vector<Liquidation> MatchingEngine::liquidations(AccountId account) const {
+  std::vector<Liquidation> out;
+  auto pit = impl_->perp.find(account);
+  if (pit == impl_->perp.end()) return out;
+  out.assign(pit->second.liquidations.rbegin(), pit->second.liquidations.rend());
+  return out;
+}
+
+MarginSummary MatchingEngine::margin_summary(AccountId account, std::string_view asset) const {
+  const Sums s = impl_->sums(account, asset);
+  MarginSummary out;
+  out.asset = std::string(asset);
+  out.wallet = impl_->wallet(account, asset, s);
+  out.unrealized_pnl = s.upnl;
+  out.equity = out.wallet + s.upnl;
+  out.position_margin = s.position_margin;
+  out.order_margin = s.order_margin;
+  out.maintenance_margin = s.maint;
+  out.available = Decimal::max(Decimal{}, impl_->available_margin(account, asset, s));
+  return out;
+}
+
+Decimal MatchingEngine::bad_debt() const {
+  return impl_->bad_debt;
 }
 
 Ledger& MatchingEngine::ledger() {

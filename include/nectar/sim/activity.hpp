@@ -53,7 +53,8 @@ class ActivityGenerator {
   ActivityGenerator(MatchingEngine& engine, ActivityConfig config);
 
   /// One round: walk the mid, cancel stale and random ladder orders, refill the ladder, add makers near the
-  /// top, and with taker_probability send one taker order.
+  /// top, and with taker_probability send one taker order. On a perpetual it then sets the mark price to the
+  /// mid (the market account trades positions on margin of its initial_quote, the settle asset).
   void step();
   void run_steps(uint64_t n);
 

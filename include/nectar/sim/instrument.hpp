@@ -1,13 +1,20 @@
 // One tradable market of the simulated exchange: identity, trading rules, fee rates and display precision.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "nectar/core/decimal.hpp"
 
 namespace nectar::sim {
 
-/// A spot market as the matching engine sees it. Value type; the engine keeps its own copy.
+enum class InstrumentKind : uint8_t {
+  kSpot,       ///< base/quote assets change hands
+  kPerpetual,  ///< linear perpetual swap: positions and margin in the settle asset, no base ever moves
+};
+
+/// A market as the matching engine sees it (spot or linear perpetual). Value type; the engine keeps its own
+/// copy.
 ///
 /// Invariants checked by MatchingEngine::add_instrument:
 ///  - tick > 0 and lot > 0;
@@ -33,6 +40,20 @@ struct Instrument {
   int price_decimals = 2;  ///< fixed fractional digits exchanges print prices with
   int size_decimals = 6;   ///< fixed fractional digits exchanges print base sizes with
   int quote_decimals = 8;  ///< fixed fractional digits for quote amounts (notional, market-buy size)
+
+  // ---- perpetuals only (ignored for kSpot) ----
+  InstrumentKind kind = InstrumentKind::kSpot;
+  std::string settle;                      ///< margin/settlement asset, e.g. "USDT"; empty = quote
+  Decimal contract_size = Decimal::one();  ///< base units per unit of quantity (1 for Bitget USDT-M)
+  Decimal min_leverage = Decimal::one();   ///< leverage bounds per (account, symbol)
+  Decimal max_leverage = Decimal::from_int(125);
+  Decimal default_leverage = Decimal::from_int(20);                            ///< until the account sets one
+  Decimal maintenance_margin_rate = Decimal::from_raw(4'000'000'000'000'000);  ///< 0.004 of mark value
+  int64_t funding_interval_ms = 8LL * 3600 * 1000;  ///< poll_funding settles at each multiple of it
+
+  bool is_perpetual() const { return kind == InstrumentKind::kPerpetual; }
+  /// The asset margin, PnL, fees and funding of a perpetual are in (the quote asset for spot).
+  const std::string& settle_asset() const { return settle.empty() ? quote : settle; }
 
   /// Price in the exchange's fixed format, e.g. "65000.50" for price_decimals = 2 (half-even if it had more).
   std::string format_price(Decimal price) const { return price.to_string_fixed(price_decimals); }

@@ -51,13 +51,10 @@ struct LedgerResult {
   explicit operator bool() const { return ok(); }
 };
 
-/// All balances of one account. Spot only for now.
+/// All balances of one account. Perpetual positions, leverage and bills live in MatchingEngine; their
+/// margins are the frozen part of the settle asset's balance here (docs/perpetuals-sim.md).
 struct Account {
   std::map<std::string, Balance, std::less<>> balances;  ///< by asset, sorted (deterministic listing)
-  // Perpetual margin goes here in a later issue: positions per (symbol, side), margin mode and leverage per
-  // symbol, isolated margin per position, and realised PnL / funding bills. Cross margin then reads
-  // `balances[collateral]` as wallet balance, with available = wallet + uPnL − position margin − order
-  // margin.
 };
 
 /// Per-account, per-asset balances with exact Decimal amounts.

@@ -1,4 +1,6 @@
-// The simulator's matching engine: many spot instruments, one price-time-priority book each, one ledger.
+// The simulator's matching engine: spot and linear perpetual instruments, one price-time-priority book each,
+// one ledger; perpetuals add positions, margin, leverage, mark price, funding and liquidation
+// (docs/perpetuals-sim.md).
 // No I/O. Exchange front-ends (Bitget, BitMart, BitMEX, HitBTC) and the paper-trading connector drive it
 // through place/cancel and the queries below, and observe it through EngineListener.
 #pragma once
@@ -59,6 +61,14 @@ enum class RejectReason : uint8_t {
   kDuplicateClientId,    ///< the account already has a live order with this client id
   kPostOnlyWouldCross,   ///< post-only order would have taken liquidity
   kUnknownOrder,         ///< cancel: no live order with that id / client id for that account
+  // Perpetuals (appended; values stay stable):
+  kInsufficientMargin,       ///< available margin cannot cover the order's initial margin + fee reserve
+  kReduceOnlyWouldIncrease,  ///< reduce-only order on the same side as the (one-way) position
+  kCloseExceedsPosition,     ///< close / reduce-only size above what is held (minus other close orders)
+  kPositionModeMismatch,     ///< hedge-mode fields in one-way mode or a missing open/close in hedge mode
+  kLeverageOutOfRange,       ///< leverage outside the instrument's [min_leverage, max_leverage]
+  kOpenPositionsOrOrders,    ///< mode switch refused while positions or open orders exist
+  kNotPerpetual,             ///< a perpetual-only call on a spot symbol
 };
 std::string_view to_string(RejectReason r);  ///< snake case, e.g. "price_not_on_tick"
 std::string_view to_string(OrderStatus s);   ///< "new", "partially_filled", "filled", ...
@@ -76,6 +86,14 @@ struct OrderRequest {
   Decimal price;         ///< LIMIT / POST_ONLY: quote per base, multiple of tick; MARKET: must be zero
   Decimal quantity;      ///< base size, multiple of lot; zero for a market buy sized by quote_amount
   Decimal quote_amount;  ///< MARKET BUY only: quote to spend (Bitget spot market buys); else zero
+
+  // Perpetuals only (must stay at their defaults for spot). One-way mode: `side` against the net position;
+  // reduce_only (or position_action == kClose) only reduces it. Hedge mode: position_action kOpen or kClose
+  // is required; the position is long for open+buy / close+sell and short otherwise (position_side, when not
+  // kBoth, must agree).
+  bool reduce_only = false;
+  PositionAction position_action = PositionAction::kNil;
+  PositionSide position_side = PositionSide::kBoth;
 
   static OrderRequest limit(AccountId account, std::string symbol, Side side, Decimal price, Decimal quantity,
                             TimeInForce tif = TimeInForce::kGtc, std::string client_id = {});
@@ -111,6 +129,10 @@ struct Order {
   RejectReason reject_reason = RejectReason::kNone;  ///< set when status == kRejected
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
+  // Perpetuals: `frozen` is the margin reserve in the settle asset (fee_asset is the settle asset too).
+  bool reduce_only = false;  ///< one-way reduce-only or hedge close: reserves nothing, never increases
+  PositionAction position_action = PositionAction::kNil;  ///< hedge: kOpen / kClose; else kNil
+  PositionSide position_side = PositionSide::kBoth;       ///< hedge: kLong / kShort; one-way, spot: kBoth
 
   std::string id_string() const { return order_id_string(id); }
   bool is_live() const { return status == OrderStatus::kNew || status == OrderStatus::kPartiallyFilled; }
@@ -158,6 +180,10 @@ struct AccountFill {
   std::string fee_asset;
   bool is_maker = false;
   int64_t ts_ms = 0;
+  // Perpetuals: effect on the position.
+  Decimal realized_pnl;                                   ///< PnL realised by this fill (excl. fee)
+  PositionSide position_side = PositionSide::kBoth;       ///< kLong / kShort: the position it traded
+  PositionAction position_action = PositionAction::kNil;  ///< kOpen, kClose (a flip counts as kClose)
 };
 
 /// A trade as the public `trade` channel shows it.
@@ -208,6 +234,94 @@ struct CancelResult {
   bool ok() const { return reason == RejectReason::kNone; }
 };
 
+// ---- perpetuals ----
+
+enum class MarginMode : uint8_t { kCross, kIsolated };
+std::string_view to_string(MarginMode m);  ///< "cross", "isolated"
+
+/// A position as queries and events show it. Stored state: size, entry_value, margin, realized_pnl, fees,
+/// funding; the rest is derived at the time of the snapshot from the mark price.
+struct Position {
+  AccountId account = 0;
+  std::string symbol;
+  PositionSide side = PositionSide::kLong;  ///< kLong or kShort (one-way: the direction of the net position)
+  MarginMode margin_mode = MarginMode::kCross;
+  PositionMode position_mode = PositionMode::kOneway;
+  Decimal leverage;
+  Decimal size;         ///< quantity units (contracts), > 0; 0 only in the event reporting a close
+  Decimal entry_value;  ///< exact cost basis in the settle asset: Σ price × qty × contract_size (open part)
+  Decimal entry_price;   ///< entry_value / (size × contract_size), half-up
+  Decimal margin;        ///< position margin held (frozen in the ledger)
+  Decimal realized_pnl;  ///< cumulative PnL realised since the position was opened (fees excluded)
+  Decimal fees;          ///< cumulative trading fees paid (positive)
+  Decimal funding;       ///< cumulative funding (positive = received)
+  Decimal mark_price;
+  Decimal unrealized_pnl;      ///< from mark_price
+  Decimal maintenance_margin;  ///< size × contract_size × mark × maintenance_margin_rate
+  Decimal liquidation_price;   ///< estimated (others at the current mark); zero = none
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+enum class BillType : uint8_t {
+  kTrade,        ///< a perpetual fill: amount = realised PnL, fee = trading fee
+  kFunding,      ///< funding settlement: amount = paid (< 0) or received (> 0)
+  kLiquidation,  ///< position taken over by the exchange at the mark: amount = realised PnL charged
+};
+std::string_view to_string(BillType t);  ///< "trade", "funding", "liquidation"
+
+/// One change of an account's wallet (settle asset) caused by perpetual trading: what front-ends list as
+/// account bills (Bitget account/bill: open_long, close_short, contract_settle_fee, ...).
+struct Bill {
+  uint64_t id = 0;  ///< engine-wide, strictly increasing
+  AccountId account = 0;
+  std::string symbol;
+  std::string asset;  ///< the settle asset
+  BillType type = BillType::kTrade;
+  PositionSide side = PositionSide::kLong;       ///< the position concerned
+  PositionAction action = PositionAction::kNil;  ///< kTrade: kOpen or kClose
+  Decimal amount;                                ///< signed wallet change excluding the fee
+  Decimal fee;                                   ///< positive = paid
+  Decimal balance;                               ///< wallet balance after this bill
+  TradeId trade_id = 0;                          ///< kTrade only
+  int64_t ts_ms = 0;
+};
+
+/// A liquidation: the position was closed at the mark price against the exchange (fee account).
+struct Liquidation {
+  uint64_t id = 0;  ///< the id of its bill
+  AccountId account = 0;
+  std::string symbol;
+  PositionSide side = PositionSide::kLong;
+  MarginMode margin_mode = MarginMode::kCross;
+  Decimal size;
+  Decimal entry_price;
+  Decimal price;                 ///< the mark it was closed at
+  Decimal realized_pnl;          ///< of the close (negative for a loss)
+  Decimal covered_by_insurance;  ///< part of the loss the account could not pay (paid by the fee account)
+  int64_t ts_ms = 0;
+};
+
+/// Margin account view of one settle asset. wallet = ledger available + perpetual reservations (position
+/// margins + order margins); spot orders' frozen funds are not part of it.
+struct MarginSummary {
+  std::string asset;
+  Decimal wallet;              ///< realised balance (deposits + realised PnL − fees ± funding)
+  Decimal unrealized_pnl;      ///< all positions, at mark
+  Decimal equity;              ///< wallet + unrealized_pnl
+  Decimal position_margin;     ///< Σ position margins held
+  Decimal order_margin;        ///< Σ open orders' margin reserves
+  Decimal maintenance_margin;  ///< Σ positions' maintenance margins
+  Decimal available;  ///< wallet − margins + min(0, cross uPnL), floored at 0: what new orders can use
+};
+
+/// Outcome of a settings call (position mode, leverage, margin mode).
+struct PerpResult {
+  RejectReason reason = RejectReason::kNone;
+  std::string message;
+  bool ok() const { return reason == RejectReason::kNone; }
+};
+
 /// Observer of everything the engine does. All callbacks default to no-ops.
 ///
 /// Delivery (Liquibook style): an operation (place, cancel, cancel_all, or a ledger call made outside one)
@@ -236,6 +350,13 @@ class EngineListener {
   virtual void on_book_level(const BookLevelChange& /*change*/) {}
   /// Every ledger change, including those of the fee account and direct ledger() calls.
   virtual void on_balance(const BalanceChange& /*change*/) {}
+  /// Perpetuals: a position changed (fill, leverage, liquidation; size 0 = closed). Queued after the fill's
+  /// on_fill / on_public_trade.
+  virtual void on_position(const Position& /*position*/) {}
+  /// Perpetuals: a bill was written (per fill per account, funding, liquidation).
+  virtual void on_bill(const Bill& /*bill*/) {}
+  /// Perpetuals: a position was liquidated (after its on_position with size 0).
+  virtual void on_liquidation(const Liquidation& /*liquidation*/) {}
 };
 
 struct EngineConfig {
@@ -243,6 +364,7 @@ struct EngineConfig {
   std::size_t recent_orders_per_account = 10'000;  ///< done orders kept for status queries
   std::size_t recent_fills_per_account = 10'000;   ///< AccountFill records kept per account
   std::size_t recent_trades_per_symbol = 1'000;    ///< public trades kept per symbol
+  std::size_t recent_bills_per_account = 10'000;   ///< perpetual bills kept per account
   OrderId first_order_id = 1;
   TradeId first_trade_id = 1;
   /// Milliseconds since the Unix epoch for order/fill timestamps; default: the system clock.
@@ -260,6 +382,11 @@ struct EngineConfig {
 /// Fees (rounding rule): fee = rate × received amount, rounded half-up (kHalfUp) to 18 decimals, charged in
 /// the received asset (buyer: base, seller: quote) and credited to EngineConfig::fee_account. With
 /// realistic rates (≤ 8 decimals) and sizes, the product has ≤ 18 decimals, so no rounding happens.
+///
+/// Perpetual instruments (Instrument::kind == kPerpetual) share the books and matching; their orders reserve
+/// margin in the settle asset instead of freezing base/quote, and fills update positions (see
+/// docs/perpetuals-sim.md for the formulas). The fee account doubles as the exchange's insurance fund and
+/// counterparty of funding and liquidations; it must not trade perpetuals itself.
 ///
 /// Self-trades are allowed (no self-trade prevention yet). Threading: single-threaded; call from one thread.
 class MatchingEngine {
@@ -308,6 +435,59 @@ class MatchingEngine {
   std::optional<Decimal> last_price(std::string_view symbol) const;
   /// Current level-change sequence of the symbol (0 before any change).
   uint64_t book_seq(std::string_view symbol) const;
+
+  // ---- perpetuals ----
+
+  /// One-way (default) or hedge, per account for all perpetuals. Refused (kOpenPositionsOrOrders) while the
+  /// account has a perpetual position or open perpetual order.
+  PerpResult set_position_mode(AccountId account, PositionMode mode);
+  PositionMode position_mode(AccountId account) const;
+  /// Leverage of (account, symbol), within the instrument's bounds (else kLeverageOutOfRange). Re-margins the
+  /// symbol's positions and open orders at the new leverage; kInsufficientMargin (nothing changed) if the
+  /// extra margin is not available.
+  PerpResult set_leverage(AccountId account, std::string_view symbol, Decimal leverage);
+  /// Cross (default) or isolated; refused (kOpenPositionsOrOrders) while the symbol has a position or order.
+  PerpResult set_margin_mode(AccountId account, std::string_view symbol, MarginMode mode);
+  Decimal leverage(AccountId account, std::string_view symbol) const;  ///< zero for unknown / spot symbols
+  MarginMode margin_mode(AccountId account, std::string_view symbol) const;
+
+  /// Sets the mark price (e.g. the book mid) and liquidates positions that fall below maintenance. Returns
+  /// false for an unknown or spot symbol or a non-positive price.
+  bool set_mark_price(std::string_view symbol, Decimal price);
+  /// The mark price: as set, else the last trade price, else nullopt.
+  std::optional<Decimal> mark_price(std::string_view symbol) const;
+  /// Rate poll_funding applies (default 0). False for an unknown or spot symbol.
+  bool set_funding_rate(std::string_view symbol, Decimal rate);
+  Decimal funding_rate(std::string_view symbol) const;
+  /// Next settlement time: the first multiple of funding_interval_ms after the clock at add_instrument,
+  /// advanced by poll_funding. Zero for unknown / spot symbols.
+  int64_t next_funding_ms(std::string_view symbol) const;
+  /// Settles funding now: every position pays (longs when rate > 0) or receives size × contract_size × mark ×
+  /// |rate| through the fee account, writes a kFunding bill each, then checks liquidations. Returns the
+  /// number of bills (0 for unknown/spot symbols).
+  std::size_t settle_funding(std::string_view symbol, Decimal rate);
+  /// For each perpetual whose next_funding_ms has passed on the engine clock: settle_funding at its rate,
+  /// once (missed intervals collapse), and move to the next multiple after now. Front-ends call it from a
+  /// timer. Returns the number of symbols settled.
+  std::size_t poll_funding();
+  /// Liquidates every position below maintenance at the current marks (set_mark_price and settle_funding do
+  /// it already). Returns the number of positions liquidated.
+  std::size_t check_liquidations();
+
+  /// Open positions, by symbol then side; all symbols when `symbol` is empty.
+  std::vector<Position> positions(AccountId account, std::string_view symbol = {}) const;
+  std::optional<Position> position(AccountId account, std::string_view symbol,
+                                   PositionSide side = PositionSide::kBoth) const;  ///< kBoth: one-way
+  /// Bills with ts_ms >= since_ms, newest first; filtered by symbol when non-empty.
+  std::vector<Bill> bills(AccountId account, int64_t since_ms = 0, std::string_view symbol = {},
+                          std::size_t limit = SIZE_MAX) const;
+  /// Liquidations of the account, newest first.
+  std::vector<Liquidation> liquidations(AccountId account) const;
+  /// Wallet, equity, margins and available of one settle asset.
+  MarginSummary margin_summary(AccountId account, std::string_view asset) const;
+  /// Losses nobody could pay (account and insurance fund both empty): money the engine had to create.
+  /// Invariant: Σ wallets − Σ signed entry values == net deposits + bad_debt (docs/perpetuals-sim.md).
+  Decimal bad_debt() const;
 
   /// The engine's ledger. Deposits/withdrawals made through it are reported via on_balance. Do not replace
   /// its listener (the engine relies on it); observe balances through EngineListener::on_balance.
