@@ -23,12 +23,35 @@ inline bool ask_before(const Decimal& a, const Decimal& b) {
   return a > b;
 }
 
+// Levels at the best end searched linearly before falling back to a binary search.
+constexpr std::size_t kLinearScan = 16;
+
+// First level not before `price` (std::lower_bound order). Updates cluster at the top of the book, which is
+// the back of the vector, so the best kLinearScan levels are checked first, without a branch per level;
+// deeper updates binary-search the rest.
 template <bool kIsBid>
-void set_on_side(std::vector<BookLevel>& v, const LevelUpdate& u) {
+std::vector<BookLevel>::iterator find_slot(std::vector<BookLevel>& v, const Decimal& price) {
   auto before = [](const BookLevel& l, const Decimal& p) {
     return kIsBid ? bid_before(l.price, p) : ask_before(l.price, p);
   };
-  auto it = std::lower_bound(v.begin(), v.end(), u.price, before);
+  const std::size_t n = v.size();
+  if (n < kLinearScan) {
+    std::size_t i = n;
+    while (i > 0 && !before(v[i - 1], price)) --i;
+    return v.begin() + static_cast<std::ptrdiff_t>(i);
+  }
+  // The levels of the top window that are not before `price` form a suffix: count them without branching
+  // (a data-dependent loop exit costs a misprediction on most updates).
+  const BookLevel* top = v.data() + (n - kLinearScan);
+  std::size_t not_before = 0;
+  for (std::size_t j = 0; j < kLinearScan; ++j) not_before += before(top[j], price) ? 0 : 1;
+  if (not_before < kLinearScan) return v.begin() + static_cast<std::ptrdiff_t>(n - not_before);
+  return std::lower_bound(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n - kLinearScan), price, before);
+}
+
+template <bool kIsBid>
+void set_on_side(std::vector<BookLevel>& v, const LevelUpdate& u) {
+  auto it = find_slot<kIsBid>(v, u.price);
   const bool exists = it != v.end() && it->price == u.price;
   if (u.size.is_zero()) {
     if (exists) v.erase(it);

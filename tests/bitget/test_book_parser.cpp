@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "nectar/connectors/bitget/book_parser.hpp"
 
@@ -111,4 +115,258 @@ TEST(BitgetBookParser, AcceptsNumericLevels) {
       << p.last_error();
   EXPECT_EQ(*b.books["BTCUSDT"].best_ask(), "65001"_d);
   EXPECT_EQ(b.books["BTCUSDT"].bid(0).size_text.view(), "0.8");
+}
+
+namespace {
+
+// Bit-at-a-time CRC32 (zlib's reflected polynomial): the reference for the fast implementation.
+uint32_t reference_crc32(std::string_view data) {
+  uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char c : data) {
+    crc ^= c;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+// The checksum text the spec describes, built the obvious way.
+std::string reference_text(const OrderBook& book) {
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < 25; ++i) {
+    if (i < book.bid_count()) {
+      parts.emplace_back(book.bid(i).price_text.view());
+      parts.emplace_back(book.bid(i).size_text.view());
+    }
+    if (i < book.ask_count()) {
+      parts.emplace_back(book.ask(i).price_text.view());
+      parts.emplace_back(book.ask(i).size_text.view());
+    }
+  }
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ":") + p;
+  return out;
+}
+
+std::string books_message(std::string_view action, std::string_view data) {
+  return std::string(R"({"action":")") + std::string(action) +
+         R"(","arg":{"instType":"SPOT","channel":"books","instId":"BTCUSDT"},"data":[)" + std::string(data) +
+         R"(],"ts":1700000000100})";
+}
+
+}  // namespace
+
+TEST(BitgetBookParser, Crc32MatchesTheBitwiseReference) {
+  std::mt19937 rng(3);
+  std::string data(1200, '\0');
+  for (auto& c : data) c = static_cast<char>(rng());
+  for (std::size_t n = 0; n <= 1100; n += (n < 200 ? 1 : 7)) {
+    for (std::size_t offset : {0u, 1u, 5u}) {
+      const std::string_view s(data.data() + offset, n);
+      ASSERT_EQ(crc32_update(0, s), reference_crc32(s)) << "n=" << n << " offset=" << offset;
+      // Incremental: any split gives the same CRC.
+      const std::size_t cut = n / 3;
+      ASSERT_EQ(crc32_update(crc32_update(0, s.substr(0, cut)), s.substr(cut)), reference_crc32(s)) << n;
+    }
+  }
+  EXPECT_EQ(static_cast<int32_t>(crc32_update(0, "43231.1:4:43232.8:9:43231:6:43232.9:8")), -1504501796);
+  EXPECT_EQ(static_cast<int32_t>(crc32_update(0, "3366.1:7:3366.8:9:3368:8:3372:8")), 831078360);
+}
+
+// Both checksum entry points against the spec's recipe, over short, one-sided, empty and maximal books
+// (25 levels a side of 31-character texts: the longest text the gather buffer must hold).
+TEST(BitgetBookParser, ChecksumMatchesTheReferenceForAnyShapeOfBook) {
+  auto lv = [](std::string_view p, std::string_view s) {
+    return LevelUpdate{Decimal::parse(p), Decimal::parse(s), p, s};
+  };
+  std::mt19937 rng(5);
+  std::vector<std::string> texts;
+  texts.reserve(4000);
+  for (int shape = 0; shape < 60; ++shape) {
+    const std::size_t nb = shape == 0 ? 0 : rng() % 32, na = shape == 1 ? 0 : rng() % 32;
+    std::vector<LevelUpdate> bids, asks;
+    texts.clear();
+    for (std::size_t i = 0; i < nb + na; ++i) {
+      // Prices with 1..16 integer digits and 0..14 decimals: 1 to 31 characters.
+      const bool bid = i < nb;
+      const std::size_t level = bid ? i : i - nb;
+      const std::size_t frac = shape % 3 == 2 ? 14 : rng() % 8;
+      const std::string decimals = frac ? "." + std::string(frac, static_cast<char>('0' + rng() % 10)) : "";
+      const std::string integer = bid ? std::to_string(1000000 - level) : std::to_string(1000001 + level);
+      texts.push_back((shape % 3 == 2 ? std::string(16 - integer.size(), '9') : "") + integer + decimals);
+      std::string size = std::to_string(1 + rng() % 99);
+      if (shape % 3 == 2) size = std::string(12 - size.size(), '1') + size + "." + std::string(18, '7');
+      texts.push_back(size);
+      (bid ? bids : asks).push_back(lv(texts[texts.size() - 2], texts.back()));
+    }
+    OrderBook book;
+    book.apply_snapshot(bids, asks, 1);
+    const std::string expected = reference_text(book);
+    std::string scratch;
+    ASSERT_EQ(book_checksum(book, scratch), static_cast<int32_t>(reference_crc32(expected))) << shape;
+    ASSERT_EQ(scratch, expected);
+    ASSERT_EQ(book_checksum(book), static_cast<int32_t>(reference_crc32(expected))) << shape;
+  }
+}
+
+// The level scanner's fast path and its fallbacks must read the same values and keep the same texts.
+TEST(BitgetBookParser, LevelTextsInEveryFormKeepTheirValueAndText) {
+  // Short plain (converted in the scanner), long plain, exponent, integer, leading-dot and trailing-dot
+  // forms.
+  const std::vector<std::string> prices = {"1",
+                                           "12",
+                                           "123.4",
+                                           "0.00000001",
+                                           "1234567.1234567",
+                                           "123456789012345",
+                                           "12345678.1234567",
+                                           "99999999.99999999",
+                                           "0.000000000000000001",
+                                           "1234567890123456789",
+                                           "5e-3",
+                                           "2.5E+1",
+                                           ".75",
+                                           "3.",
+                                           "00042.10"};
+  const std::vector<std::string> sizes = {"0.5", "1.0000", "12345678.12345678", "7", "1e2"};
+  std::string levels;
+  for (std::size_t i = 0; i < prices.size(); ++i)
+    levels += (i ? "," : "") + std::string("[\"") + prices[i] + "\",\"" + sizes[i % sizes.size()] + "\"]";
+  Books b;
+  b.books["BTCUSDT"];
+  BookParser p;
+  ASSERT_EQ(p.apply(books_message("snapshot", R"({"bids":[)" + levels + R"(],"seq":7})"), false, b),
+            BookOutcome::kSnapshot)
+      << p.last_error();
+  const OrderBook& book = b.books["BTCUSDT"];
+  ASSERT_EQ(book.bid_count(), prices.size());
+  std::size_t found = 0;
+  for (std::size_t i = 0; i < book.bid_count(); ++i) {
+    const auto& l = book.bid(i);
+    for (std::size_t k = 0; k < prices.size(); ++k) {
+      if (l.price_text.view() != prices[k]) continue;
+      ++found;
+      EXPECT_EQ(l.price, Decimal::parse(prices[k])) << prices[k];
+      EXPECT_EQ(l.size_text.view(), sizes[k % sizes.size()]);
+      EXPECT_EQ(l.size, Decimal::parse(sizes[k % sizes.size()])) << sizes[k % sizes.size()];
+    }
+  }
+  EXPECT_EQ(found, prices.size());
+  for (std::size_t i = 1; i < book.bid_count(); ++i) EXPECT_LT(book.bid(i).price, book.bid(i - 1).price);
+}
+
+TEST(BitgetBookParser, OddlyFormattedLevelsTakeTheGeneralPath) {
+  Books b;
+  b.books["BTCUSDT"];
+  BookParser p;
+  // Whitespace everywhere, an escaped digit, extra fields per level, a quoted seq.
+  const std::string snapshot = R"({ "action" : "snapshot" , "arg" : { "instType":"SPOT", "channel" : "books" ,
+      "instId" : "BTCUSDT" } , "data" : [ { "asks" : [ [ "65000.0" , "0.350" ] ,
+      [ "65000.5","2.0000", "3" ] ] , "bids" : [ [ "6499\u0039.5" , "0.120" ] , [ "64999.0" , "1.5000" ],
+      ["64998.5","0.002"] ] , "checksum" : 578213308 , "seq" : "1041" } ] })";
+  ASSERT_EQ(p.apply(snapshot, false, b), BookOutcome::kSnapshot) << p.last_error();
+  const OrderBook& book = b.books["BTCUSDT"];
+  EXPECT_EQ(book.last_update_id(), 1041u);
+  EXPECT_EQ(book.bid(0).price_text.view(), "64999.5");  // unescaped by the general path
+  EXPECT_EQ(book.ask(1).size_text.view(), "2.0000");
+  ASSERT_EQ(p.apply(kUpdate, false, b), BookOutcome::kUpdate) << p.last_error();
+  std::string scratch;
+  EXPECT_EQ(book_checksum(book, scratch), -975544872);
+  // A level holding something that is not a number is rejected by either path.
+  EXPECT_EQ(p.apply(books_message("update", R"({"asks":[["65002.0",["x"]]],"seq":1043})"), false, b),
+            BookOutcome::kMalformed);
+  EXPECT_EQ(p.apply(books_message("update", R"({"asks":[["-65002.0","1"]],"seq":1043})"), false, b),
+            BookOutcome::kMalformed);
+  EXPECT_EQ(p.apply(books_message("update", R"({"asks":[["65002.0","1"]})"), false, b),
+            BookOutcome::kMalformed);
+}
+
+// A long random stream like the exchange's (and like the replay benchmark's): inserts, replacements and
+// deletions at every depth, sizes written with trailing zeros, a checksum on every message. Every message
+// must verify, and the book must end equal to the reference.
+TEST(BitgetBookParser, RandomStreamVerifiesEveryChecksum) {
+  std::mt19937_64 rng(9);
+  std::map<int64_t, std::string> bids, asks;  // ticks of 0.01 -> size text
+  auto price_text = [](int64_t ticks) {
+    return std::to_string(ticks / 100) + "." + std::to_string(100 + ticks % 100).substr(1);
+  };
+  auto size_text = [&rng] {
+    return std::to_string(rng() % 5) + "." + std::to_string(10000 + rng() % 10000).substr(1);
+  };
+  auto reference_checksum = [&] {
+    std::string text;
+    auto b = bids.rbegin();
+    auto a = asks.begin();
+    for (int i = 0; i < 25; ++i) {
+      if (b != bids.rend()) text += price_text(b->first) + ":" + b->second + ":", ++b;
+      if (a != asks.end()) text += price_text(a->first) + ":" + a->second + ":", ++a;
+    }
+    if (!text.empty()) text.pop_back();
+    return static_cast<int32_t>(reference_crc32(text));
+  };
+  auto side_json = [&](const std::vector<std::pair<int64_t, std::string>>& levels) {
+    std::string out = "[";
+    for (const auto& [t, s] : levels)
+      out += (out.size() > 1 ? "," : "") + ("[\"" + price_text(t) + "\",\"" + s + "\"]");
+    return out + "]";
+  };
+  std::vector<std::pair<int64_t, std::string>> ub, ua;
+  for (int i = 0; i < 200; ++i) {
+    ub.emplace_back(2999999 - i, size_text());
+    ua.emplace_back(3000001 + i, size_text());
+    bids[ub.back().first] = ub.back().second;
+    asks[ua.back().first] = ua.back().second;
+  }
+  Books books;
+  books.books["BTCUSDT"];
+  BookParser p;
+  uint64_t seq = 5000;
+  auto data = [&] {
+    return R"({"asks":)" + side_json(ua) + R"(,"bids":)" + side_json(ub) + R"(,"checksum":)" +
+           std::to_string(reference_checksum()) + R"(,"ts":"1700000000003","seq":)" + std::to_string(seq) +
+           "}";
+  };
+  ASSERT_EQ(p.apply(books_message("snapshot", data()), false, books), BookOutcome::kSnapshot)
+      << p.last_error();
+  for (int m = 0; m < 3000; ++m) {
+    ub.clear();
+    ua.clear();
+    for (int k = 1 + static_cast<int>(rng() % 6); k > 0; --k) {
+      const bool is_bid = rng() & 1;
+      auto& ref = is_bid ? bids : asks;
+      const int64_t top = is_bid ? bids.rbegin()->first : asks.begin()->first;
+      const int64_t depth =
+          rng() % 5 == 0 ? static_cast<int64_t>(rng() % 120) : static_cast<int64_t>(rng() % 10);
+      int64_t t = is_bid ? top - depth : top + depth;
+      if (rng() % 8 == 0) t = is_bid ? top + 1 : top - 1;  // improve the best price (may cross: clamp)
+      if (is_bid && t >= asks.begin()->first) t = asks.begin()->first - 1;
+      if (!is_bid && t <= bids.rbegin()->first) t = bids.rbegin()->first + 1;
+      std::string s;
+      if (rng() % 10 < 3 && ref.count(t) && ref.size() > 30) {
+        ref.erase(t);
+        s = rng() & 1 ? "0" : "0.0000";
+      } else {
+        s = size_text();
+        if (Decimal::parse(s).is_zero()) s = "1.0000";
+        ref[t] = s;
+      }
+      (is_bid ? ub : ua).emplace_back(t, s);
+    }
+    ++seq;
+    // Alternately as a caller with simdjson padding after the message and as one without.
+    const std::string msg = books_message("update", data());
+    const std::string padded = msg + std::string(64, '\0');
+    const bool use_padded = m % 2 == 0;
+    ASSERT_EQ(p.apply(std::string_view(use_padded ? padded : msg).substr(0, msg.size()), use_padded, books),
+              BookOutcome::kUpdate)
+        << "message " << m << ": " << p.last_error();
+  }
+  const OrderBook& book = books.books["BTCUSDT"];
+  ASSERT_EQ(book.bid_count(), bids.size());
+  ASSERT_EQ(book.ask_count(), asks.size());
+  std::size_t i = 0;
+  for (auto it = bids.rbegin(); it != bids.rend(); ++it, ++i) {
+    ASSERT_EQ(book.bid(i).price_text.view(), price_text(it->first));
+    ASSERT_EQ(book.bid(i).size_text.view(), it->second);
+  }
+  EXPECT_EQ(book.last_update_id(), seq);
 }

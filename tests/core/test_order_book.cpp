@@ -1,5 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
 #include "nectar/core/order_book.hpp"
 
 using nectar::Decimal;
@@ -130,4 +136,65 @@ TEST(OrderBook, IncrementalSnapshot) {
   EXPECT_EQ(b.bid_count(), 1u);
   EXPECT_EQ(b.ask_count(), 1u);
   EXPECT_EQ(b.last_update_id(), 99u);
+}
+
+TEST(OrderBook, ShortTextCopyToWritesTheTextAndASeparator) {
+  for (std::size_t len : {0u, 1u, 7u, 15u, 16u, 17u, 30u, 31u, 40u}) {
+    std::string text(len, 'x');
+    for (std::size_t i = 0; i < len; ++i) text[i] = static_cast<char>('a' + i % 26);
+    const nectar::ShortText t(text);
+    const std::string_view expected = t.view();  // truncated to 31 when longer
+    char buf[sizeof(nectar::ShortText)] = {};
+    char* end = t.copy_to(buf, ':');
+    ASSERT_EQ(static_cast<std::size_t>(end - buf), expected.size() + 1) << len;
+    EXPECT_EQ(std::string_view(buf, expected.size()), expected) << len;
+    EXPECT_EQ(buf[expected.size()], ':') << len;
+  }
+}
+
+// Diffs anywhere in a deep book (the top-of-book linear scan and the binary search below it) against a
+// std::map reference.
+TEST(OrderBook, RandomDiffsMatchAReferenceMap) {
+  std::mt19937_64 rng(11);
+  OrderBook b;
+  std::map<int, std::string> bids, asks;  // price in ticks of 0.01 -> size text
+  auto price_text = [](int ticks) {
+    return std::to_string(ticks / 100) + "." + std::to_string(100 + ticks % 100).substr(1);
+  };
+  std::vector<std::string> keep;  // LevelUpdate holds views
+  keep.reserve(1 << 16);
+  for (int step = 0; step < 20000; ++step) {
+    const bool bid = rng() & 1;
+    auto& ref = bid ? bids : asks;
+    // Mostly near the top, sometimes far below it (past the linear scan window).
+    const int depth = rng() % 4 == 0 ? static_cast<int>(rng() % 300) : static_cast<int>(rng() % 12);
+    const int ticks = bid ? 500000 - depth : 500001 + depth;
+    const bool remove = rng() % 10 < 3;
+    keep.push_back(price_text(ticks));
+    const std::string& p = keep.back();
+    const std::string size = remove ? "0" : std::to_string(rng() % 7) + "." + std::to_string(1 + rng() % 999);
+    keep.push_back(size);
+    b.set_level(bid ? OrderBook::Side::kBid : OrderBook::Side::kAsk, lv(p, keep.back()));
+    if (Decimal::parse(size).is_zero()) {
+      ref.erase(ticks);
+    } else {
+      ref[ticks] = size;
+    }
+    if (keep.size() > (1 << 16) - 4) keep.clear();  // the book copied the texts
+    if (step % 997 == 0 || step == 19999) {
+      ASSERT_EQ(b.bid_count(), bids.size());
+      ASSERT_EQ(b.ask_count(), asks.size());
+      std::size_t i = 0;
+      for (auto it = bids.rbegin(); it != bids.rend(); ++it, ++i) {
+        ASSERT_EQ(b.bid(i).price_text.view(), price_text(it->first));
+        ASSERT_EQ(b.bid(i).size_text.view(), it->second);
+        ASSERT_EQ(b.bid(i).size, Decimal::parse(it->second));
+      }
+      i = 0;
+      for (auto it = asks.begin(); it != asks.end(); ++it, ++i) {
+        ASSERT_EQ(b.ask(i).price_text.view(), price_text(it->first));
+        ASSERT_EQ(b.ask(i).size_text.view(), it->second);
+      }
+    }
+  }
 }

@@ -24,6 +24,21 @@ class ShortText {
     std::memcpy(data_, s.data(), s.size() <= kCapacity ? s.size() : kCapacity);
   }
   std::string_view view() const { return {data_, len_ <= kCapacity ? len_ : kCapacity}; }
+  /// Writes view() then `sep` at `out` and returns the end past `sep`. Copies a fixed 16 bytes (texts under
+  /// 16 characters, most prices and sizes) or sizeof(ShortText) bytes, since a fixed-size copy is a vector
+  /// move and a variable one a library call: `out` needs sizeof(ShortText) bytes of room, and whatever lands
+  /// past the returned end is scratch. Builds checksum text without formatting anything.
+  char* copy_to(char* out, char sep) const {
+    std::size_t n = len_;
+    if (n < 16) {
+      std::memcpy(out, this, 16);
+    } else {
+      std::memcpy(out, this, sizeof(ShortText));
+      if (n > kCapacity) n = kCapacity;
+    }
+    out[n] = sep;
+    return out + n + 1;
+  }
   bool truncated() const { return len_ > kCapacity; }
   bool empty() const { return len_ == 0; }
 
@@ -31,6 +46,7 @@ class ShortText {
   char data_[kCapacity] = {};
   uint8_t len_ = 0;
 };
+static_assert(sizeof(ShortText) == ShortText::kCapacity + 1, "ShortText::copy_to copies the object bytes");
 
 /// One price level as the book holds it: exact values plus, optionally, the exchange's original strings.
 struct BookLevel {
