@@ -155,6 +155,7 @@ void ExchangeBase::start() {
   } else {
     user_stream_ready_ = true;
     balances_ready_ = true;
+    if (restored_unreconciled_) spawn(reconcile_orders(), "reconciliation");
   }
   spawn(polling_loop(), "order status polling");
 }
@@ -180,6 +181,7 @@ ConnectorStatus ExchangeBase::status() const {
   for (const auto& [pair, st] : books_) s.order_books = s.order_books && st.ever_synced;
   s.balances = balances_ready_;
   s.user_stream = user_stream_ready_;
+  s.orders_reconciled = !restored_unreconciled_;
   return s;
 }
 
@@ -510,8 +512,10 @@ std::string ExchangeBase::place(TradeType side, const TradingPair& pair, Decimal
   const std::string id = ids_->next(side, pair, wall_us());
   const Decimal q_amount = quantize_order_amount(pair, amount);
   const Decimal q_price = type == OrderType::kMarket ? Decimal{} : quantize_order_price(pair, price);
-  tracker_.start_tracking(
+  const InFlightOrder& order = tracker_.start_tracking(
       InFlightOrder(id, pair, type, side, q_amount, q_price, now_ms(), action, order_leverage(pair)));
+  events_.publish(OrderSubmittedEvent{order.creation_timestamp_ms(), id, pair, type, side, q_amount, q_price, action,
+                                      order.leverage()});
   spawn(place_task(id), "order placement");
   return id;
 }
@@ -641,12 +645,25 @@ asio::awaitable<void> ExchangeBase::poll_order(InFlightOrder& order_ref, bool wi
 }
 
 asio::awaitable<void> ExchangeBase::reconcile_orders() {
-  for (auto* o : tracker_.active_orders()) {
+  // Status and fill queries name exchange symbols, which come with the rules.
+  while (rules_.empty() && !stopping_) co_await sleep(100ms);
+  std::vector<std::string> ids;
+  for (auto* o : tracker_.active_orders()) ids.push_back(o->client_order_id());
+  for (const auto& id : ids) {
     if (stopping_) co_return;
-    if (auto* order = tracker_.find(o->client_order_id()); order && order->is_open()) {
-      co_await poll_order(*order, true);
-    }
+    if (auto* order = tracker_.find(id); order && !order->is_done()) co_await poll_order(*order, true);
   }
+  restored_unreconciled_ = false;
+}
+
+void ExchangeBase::restore_orders(std::vector<InFlightOrder> orders) {
+  for (auto& o : orders) {
+    if (tracker_.find(o.client_order_id())) continue;
+    tracker_.start_tracking(std::move(o));
+  }
+  restored_unreconciled_ = tracker_.active_count() > 0;
+  // With a user stream, its login reconciles; otherwise do it now.
+  if (started_ && (!config_.track_user_stream || user_stream_ready_)) spawn(reconcile_orders(), "reconciliation");
 }
 
 asio::awaitable<void> ExchangeBase::polling_loop() {

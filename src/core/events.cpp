@@ -6,6 +6,7 @@ namespace nectar {
 
 std::string_view event_name(const Event& e) {
   struct Namer {
+    std::string_view operator()(const OrderSubmittedEvent&) const { return "OrderSubmitted"; }
     std::string_view operator()(const OrderCreatedEvent&) const { return "OrderCreated"; }
     std::string_view operator()(const OrderFilledEvent&) const { return "OrderFilled"; }
     std::string_view operator()(const OrderCompletedEvent&) const { return "OrderCompleted"; }

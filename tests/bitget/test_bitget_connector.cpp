@@ -9,12 +9,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <set>
 #include <thread>
 
 #include "nectar/connectors/bitget/bitget_exchange.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
+#include "nectar/storage/trade_store.hpp"
 
 using namespace nectar;
 namespace asio = boost::asio;
@@ -128,6 +130,17 @@ class BitgetConnector : public ::testing::Test {
       t.user_stream_silence = 5000ms;
       sub = conn->events().subscribe([this](const Event& e) { events.push_back(e); });
       conn->start();
+      return 0;
+    });
+  }
+
+  // Stops and drops the connector (as a crash would, open orders stay open on the exchange).
+  void drop_connector() {
+    run([this]() -> asio::awaitable<void> { co_await conn->stop(); });
+    on_client([this] {
+      sub.reset();
+      conn.reset();
+      events.clear();
       return 0;
     });
   }
@@ -306,7 +319,8 @@ TEST_F(BitgetConnector, PlacesAndCancelsLimitOrder) {
   });
   ASSERT_TRUE(eventually([&] { return is_done(id); })) << "cancel never confirmed";
   EXPECT_EQ(state_of(id), OrderState::kCanceled);
-  EXPECT_EQ(order_event_names(id), (std::vector<std::string>{"OrderCreated", "OrderCancelled"}));
+  EXPECT_EQ(order_event_names(id),
+            (std::vector<std::string>{"OrderSubmitted", "OrderCreated", "OrderCancelled"}));
   EXPECT_TRUE(eventually([&] { return balances_match({"USDT", "BTC"}); }));
   EXPECT_EQ(sim_balance("USDT").frozen, Decimal{});
 }
@@ -377,8 +391,9 @@ TEST_F(BitgetConnector, RestingOrderFilledInSeveralPartsMatchesLedger) {
         << "fill " << i + 1 << " not reported";
   }
   ASSERT_TRUE(eventually([&] { return is_done(id); }));
-  EXPECT_EQ(order_event_names(id), (std::vector<std::string>{"OrderCreated", "OrderFilled", "OrderFilled",
-                                                             "OrderFilled", "OrderCompleted"}));
+  EXPECT_EQ(order_event_names(id),
+            (std::vector<std::string>{"OrderSubmitted", "OrderCreated", "OrderFilled", "OrderFilled",
+                                      "OrderFilled", "OrderCompleted"}));
   const auto fills = events_of<OrderFilledEvent>(id);
   Decimal total_fee;
   for (std::size_t i = 0; i < fills.size(); ++i) {
@@ -583,6 +598,72 @@ TEST_F(BitgetConnector, ExchangeRejectionsAreTyped) {
   const auto tiny_failed = events_of<OrderFailedEvent>(tiny);
   ASSERT_EQ(tiny_failed.size(), 1u);
   EXPECT_NE(tiny_failed[0].reason.find("below the minimum"), std::string::npos) << tiny_failed[0].reason;
+}
+
+// Orders and fills are journaled; after a restart the journal's open orders are restored and reconciled with
+// the exchange before the connector reports ready: the fill made while down arrives once, earlier fills are
+// not repeated, and nothing is announced twice.
+TEST_F(BitgetConnector, RestartRestoresJournaledOrdersAndFindsFillsMadeWhileDown) {
+  const std::string db =
+      (std::filesystem::temp_directory_path() / ("nectar_restart_" + std::to_string(::getpid()) + ".db"))
+          .string();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  auto store = std::make_unique<storage::TradeStore>(db);
+  std::unique_ptr<storage::OrderJournal> journal;
+  start(config({kBtc}));
+  on_client([&] {
+    journal = std::make_unique<storage::OrderJournal>(*conn, *store);
+    return 0;
+  });
+  ASSERT_TRUE(eventually([this] { return conn->ready(); }, 15s));
+  const Decimal price = sim_best("BTCUSDT", true) + "0.01"_d;
+  const std::string id = place(TradeType::kBuy, kBtc, "0.01"_d, OrderType::kLimit, price);
+  ASSERT_TRUE(eventually([&] { return state_of(id) == OrderState::kOpen; }));
+  taker_sell("BTCUSDT", "0.002"_d);
+  ASSERT_TRUE(eventually([&] { return events_of<OrderFilledEvent>(id).size() == 1; }));
+  on_client([&] {
+    journal.reset();
+    return 0;
+  });
+  drop_connector();
+
+  taker_sell("BTCUSDT", "0.003"_d);  // nobody is listening
+
+  store = std::make_unique<storage::TradeStore>(db);  // a new process opens the same file
+  auto restored = store->load_active_orders("bitget");
+  ASSERT_EQ(restored.size(), 1u);
+  EXPECT_EQ(restored[0].executed_base(), "0.002"_d);
+  start(config({kBtc}));
+  on_client([&] {
+    journal = std::make_unique<storage::OrderJournal>(*conn, *store);
+    conn->restore_orders(std::move(restored));
+    EXPECT_FALSE(conn->status().orders_reconciled) << "not ready before the restored order is checked";
+    return 0;
+  });
+  ASSERT_TRUE(eventually([this] { return conn->ready(); }, 15s));
+  // By the time it is ready, the fill made while down is known.
+  auto fills = events_of<OrderFilledEvent>(id);
+  ASSERT_EQ(fills.size(), 1u) << "only the fill made while down is new";
+  EXPECT_EQ(fills[0].amount, "0.003"_d);
+  EXPECT_TRUE(events_of<OrderCreatedEvent>(id).empty()) << "creation was announced before the restart";
+  EXPECT_EQ(on_client([&] { return conn->order(id)->executed_base(); }), "0.005"_d);
+
+  taker_sell("BTCUSDT", "0.005"_d);
+  ASSERT_TRUE(eventually([&] { return is_done(id); }));
+  EXPECT_EQ(events_of<OrderCompletedEvent>(id).size(), 1u);
+  const auto stored = store->fills("bitget");
+  ASSERT_EQ(stored.size(), 3u) << "each fill stored once";
+  Decimal total;
+  for (const auto& f : stored) total = total + f.amount;
+  EXPECT_EQ(total, "0.01"_d);
+  EXPECT_TRUE(store->load_active_orders("bitget").empty()) << "the finished order is no longer active";
+  on_client([&] {
+    journal.reset();
+    return 0;
+  });
+  drop_connector();
+  store.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
 }
 
 }  // namespace

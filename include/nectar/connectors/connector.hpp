@@ -31,7 +31,8 @@ struct ConnectorStatus {
   bool order_books = false;
   bool balances = false;
   bool user_stream = false;
-  bool ready() const { return trading_rules && order_books && balances && user_stream; }
+  bool orders_reconciled = true;  ///< false while orders restored from a previous run are being checked
+  bool ready() const { return trading_rules && order_books && balances && user_stream && orders_reconciled; }
 };
 
 struct CancellationResult {

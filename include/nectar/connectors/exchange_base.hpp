@@ -94,6 +94,9 @@ class ExchangeBase : public virtual Connector {
   boost::asio::awaitable<void> load_trading_rules();
   /// Polls every active order now (status, then fills), as after a reconnect.
   boost::asio::awaitable<void> reconcile_orders();
+  /// Puts orders journaled by a previous run back under tracking. They are reconciled with the exchange (status,
+  /// then fills that happened while we were down) before ready() turns true. Call before or after start().
+  void restore_orders(std::vector<InFlightOrder> orders);
   /// Fetches balances now.
   boost::asio::awaitable<void> refresh_balances();
   OrderTracker& tracker() { return tracker_; }
@@ -239,6 +242,7 @@ class ExchangeBase : public virtual Connector {
   bool started_ = false;
   bool stopping_ = false;
   bool clock_sync_requested_ = false;
+  bool restored_unreconciled_ = false;
   int running_tasks_ = 0;
   int64_t last_user_stream_activity_ms_ = 0;
   int64_t public_down_since_ms_ = 0;

@@ -14,6 +14,20 @@
 
 namespace nectar {
 
+/// An order entered tracking and its request is about to leave (journal it now: a crash from here on must not
+/// forget it).
+struct OrderSubmittedEvent {
+  int64_t timestamp_ms = 0;
+  std::string client_order_id;
+  TradingPair pair;
+  OrderType order_type = OrderType::kLimit;
+  TradeType trade_type = TradeType::kBuy;
+  Decimal amount;
+  Decimal price;
+  PositionAction position_action = PositionAction::kNil;
+  int leverage = 1;
+};
+
 struct OrderCreatedEvent {
   int64_t timestamp_ms = 0;
   std::string client_order_id;
@@ -99,7 +113,7 @@ struct PositionModeChangedEvent {
   std::string message;
 };
 
-using Event = std::variant<OrderCreatedEvent, OrderFilledEvent, OrderCompletedEvent, OrderCancelledEvent,
+using Event = std::variant<OrderSubmittedEvent, OrderCreatedEvent, OrderFilledEvent, OrderCompletedEvent, OrderCancelledEvent,
                            OrderFailedEvent, OrderExpiredEvent, BalanceUpdateEvent, FundingPaymentEvent,
                            PositionModeChangedEvent>;
 

@@ -1,0 +1,88 @@
+// Persistence of orders, their status changes, fills and funding payments in SQLite (WAL), one database per
+// bot config. Money is stored as decimal TEXT, exactly as Decimal prints it. Schema: docs/persistence.md.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "nectar/connectors/connector.hpp"
+#include "nectar/core/events.hpp"
+#include "nectar/core/in_flight_order.hpp"
+
+struct sqlite3;
+
+namespace nectar::storage {
+
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A fill as stored (one row per exchange trade id and connector).
+struct StoredFill {
+  std::string connector;
+  std::string trade_id;
+  std::string client_order_id;
+  std::string exchange_order_id;
+  TradingPair pair;
+  TradeType trade_type = TradeType::kBuy;
+  Decimal price;
+  Decimal amount;
+  Decimal quote_amount;
+  std::vector<TokenAmount> fees;
+  bool is_maker = false;
+  int64_t timestamp_ms = 0;
+};
+
+/// Single-threaded (the connector's thread). Every write is its own transaction: a crash loses nothing that a
+/// call returned from.
+class TradeStore {
+ public:
+  /// Opens or creates the database (and its tables). Throws StorageError naming the file and the problem.
+  explicit TradeStore(const std::string& path);
+  ~TradeStore();
+  TradeStore(const TradeStore&) = delete;
+  TradeStore& operator=(const TradeStore&) = delete;
+
+  /// Inserts or updates the order's row from its current state (amounts, state, exchange id).
+  void save_order(const std::string& connector, const InFlightOrder& order);
+  /// Appends one status change.
+  void record_status(const std::string& connector, const std::string& client_order_id, OrderState state,
+                     int64_t timestamp_ms, const std::string& reason = {});
+  /// Stores a fill; false when this (connector, trade id) is already stored.
+  bool record_fill(const std::string& connector, const OrderFilledEvent& fill,
+                   const std::string& exchange_order_id);
+  /// Stores a funding payment; false when already stored.
+  bool record_funding(const std::string& connector, const FundingPaymentEvent& payment);
+
+  /// Orders of `connector` not in a terminal state, rebuilt with their stored fills applied (so that a fill
+  /// reported again after a restart is recognised as a duplicate).
+  std::vector<InFlightOrder> load_active_orders(const std::string& connector);
+  std::vector<StoredFill> fills(const std::string& connector) const;
+  /// Number of stored status changes of an order (tests, history).
+  int status_count(const std::string& connector, const std::string& client_order_id) const;
+  std::vector<FundingPaymentEvent> funding_payments(const std::string& connector) const;
+
+ private:
+  void exec(const char* sql) const;
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+/// Writes everything a connector does to a TradeStore: each order when submitted (before its request leaves),
+/// every state change and fill, funding payments. Keep it alive as long as the connector runs.
+class OrderJournal {
+ public:
+  OrderJournal(Connector& connector, TradeStore& store);
+
+ private:
+  void on_event(const Event& event);
+  Connector& connector_;
+  TradeStore& store_;
+  EventBus::Subscription subscription_;
+};
+
+}  // namespace nectar::storage
