@@ -238,8 +238,19 @@ asio::awaitable<std::vector<TradeUpdate>> BitgetExchange::fetch_order_fills(cons
 // ---------------------------------------------------------------------------------------------------------------
 // Account channel
 
-void BitgetExchange::on_channel_push(std::string_view channel, std::string_view, std::string_view,
+void BitgetExchange::on_channel_push(std::string_view channel, std::string_view inst_id, std::string_view,
                                      const json::array& data) {
+  if (channel == "ticker") {
+    // The 24 h ticker carries the last traded price: it seeds last_trade_price before any trade push.
+    auto pair = pair_for_symbol(inst_id);
+    for (const auto& v : data) {
+      if (!v.is_object()) continue;
+      if (!pair) pair = pair_for_symbol(str_or(v.get_object(), "instId"));
+      if (auto last = dec(v.get_object(), "lastPr"); pair && last && last->is_positive())
+        record_public_trade(*pair, *last);
+    }
+    return;
+  }
   if (channel != "account") return;
   for (const auto& v : data) {
     if (!v.is_object()) continue;

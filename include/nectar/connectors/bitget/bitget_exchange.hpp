@@ -35,6 +35,7 @@ class BitgetExchange : public BitgetCommon<ExchangeBase> {
   boost::asio::awaitable<OrderUpdate> fetch_order_status(const InFlightOrder& order) override;
   boost::asio::awaitable<std::vector<TradeUpdate>> fetch_order_fills(const InFlightOrder& order) override;
   boost::asio::awaitable<void> fetch_order_book_snapshot(const TradingPair& pair, OrderBook& book) override;
+  std::vector<std::string> extra_public_channels() const override { return {"ticker"}; }
   std::vector<std::string> extra_private_channels() const override { return {"account"}; }
   void on_channel_push(std::string_view channel, std::string_view inst_id, std::string_view action,
                        const boost::json::array& data) override;
