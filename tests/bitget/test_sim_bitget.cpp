@@ -543,16 +543,17 @@ TEST_F(BitgetSim, PostOnlyCrossBatchAndTradeRate) {
   EXPECT_EQ(str(fr["data"].at("takerFeeRate")), "0.001");
 }
 
-// ccxt's loadMarkets asks for the contracts of six product types (§2.2, §9.1); a spot-only venue must answer
-// every one with an empty list, not 404 (which made ccxt's loadMarkets fail).
-TEST_F(BitgetSim, ContractsAnswerEveryProductTypeEmpty) {
+// ccxt's loadMarkets asks for the contracts of six product types (§2.2, §9.1); every one must answer (not
+// 404, which made ccxt's loadMarkets fail): USDT-FUTURES lists the perpetuals, the others are empty.
+TEST_F(BitgetSim, ContractsAnswerEveryProductType) {
   for (const char* pt : {"USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES", "SUSDT-FUTURES", "SCOIN-FUTURES",
                          "SUSDC-FUTURES", "usdt-futures"}) {
     auto r = rest("GET", std::string("/api/v2/mix/market/contracts?productType=") + pt);
     ASSERT_EQ(r.status, 200) << pt << " " << r.body;
     auto o = parse(r);
     EXPECT_EQ(str(o["code"]), "00000");
-    EXPECT_TRUE(o["data"].as_array().empty()) << pt;
+    const bool usdt = std::string(pt) == "USDT-FUTURES" || std::string(pt) == "usdt-futures";
+    EXPECT_EQ(o["data"].as_array().size(), usdt ? 2u : 0u) << pt;
   }
   auto missing = rest("GET", "/api/v2/mix/market/contracts");
   EXPECT_EQ(missing.status, 400);

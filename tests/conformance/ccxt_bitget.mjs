@@ -1,5 +1,5 @@
-// Conformance test: the unmodified ccxt library (REST + ccxt.pro WebSocket) against nectar's Bitget V2 spot
-// simulator, given only the simulator's base URLs and the funded test account's keys.
+// Conformance test: the unmodified ccxt library (REST + ccxt.pro WebSocket) against nectar's Bitget V2
+// simulator (spot, then the USDT-M perpetual BTC/USDT:USDT), given only the simulator's base URLs and the funded test account's keys.
 //
 //   node tests/conformance/ccxt_bitget.mjs path/to/nectar
 //
@@ -575,6 +575,137 @@ async function main() {
     }
     assertNear(filled, 0.001, 'ws fills sum');
     return `order ${o.id} closed, ${mine().length} fill push(es)`;
+  });
+
+  await swapSteps();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// USDT-M perpetual (`mix` endpoints, WS instType USDT-FUTURES): the same ccxt instance and key.
+
+const SWAP = 'BTC/USDT:USDT';
+
+async function swapSteps() {
+  await step('swap loadMarkets sees BTC/USDT:USDT', async () => {
+    const m = exchange.market(SWAP);
+    assert(m.swap && m.linear && m.contract && m.settle === 'USDT', `market ${JSON.stringify(m)}`);
+    assert(m.id === 'BTCUSDT' && exchange.market(SYMBOL).spot, 'spot and swap share the id BTCUSDT');
+    assertNear(m.contractSize, 1, 'contractSize');
+    assertNear(m.precision.price, 0.1, 'price tick');
+    assertNear(m.precision.amount, 0.001, 'amount step');
+    assertNear(m.limits.amount.min, 0.001, 'min amount');
+    assertNear(m.limits.leverage.max, 125, 'max leverage');
+    return `${m.id} tick ${m.precision.price} step ${m.precision.amount}`;
+  });
+
+  await step('swap fetchOrderBook', async () => {
+    const ob = await exchange.fetchOrderBook(SWAP, 50);
+    assert(ob.bids.length > 0 && ob.asks.length > 0, 'empty swap book');
+    assert(ob.bids[0][0] < ob.asks[0][0], `crossed swap book ${ob.bids[0][0]} / ${ob.asks[0][0]}`);
+    return `${ob.bids[0][0]} / ${ob.asks[0][0]}`;
+  });
+
+  await step('swap fetchTicker', async () => {
+    const t = await exchange.fetchTicker(SWAP);
+    assert(t.symbol === SWAP && t.bid > 0 && t.ask > t.bid, `ticker ${JSON.stringify(t.info)}`);
+    assert(Number(t.markPrice ?? t.info.markPrice) > 0, `mark price ${JSON.stringify(t.info)}`);
+    return `last ${t.last} mark ${t.markPrice ?? t.info.markPrice}`;
+  });
+
+  await step('swap fetchFundingRate', async () => {
+    const r = await exchange.fetchFundingRate(SWAP);
+    assertNear(r.fundingRate, 0.0001, 'funding rate');
+    assert(r.fundingTimestamp > Date.now(), `next funding ${r.fundingTimestamp}`);
+    return `rate ${r.fundingRate} next ${r.fundingDatetime}`;
+  });
+
+  await step('swap setLeverage', async () => {
+    await exchange.setLeverage(10, SWAP);
+    let refused = false;
+    try {
+      await exchange.setLeverage(200, SWAP);
+    } catch (e) {
+      refused = e instanceof ccxt.ExchangeError;
+    }
+    assert(refused, 'leverage 200 was not refused');
+    return 'leverage 10; 200 refused';
+  });
+
+  await step('swap fetchBalance({type: swap})', async () => {
+    const b = await exchange.fetchBalance({ type: 'swap' });
+    assertNear(b.USDT.total, 10000, 'swap USDT total');
+    assertNear(b.USDT.free, 10000, 'swap USDT free');
+    return `USDT ${b.USDT.free} / ${b.USDT.total}`;
+  });
+
+  await step('swap setPositionMode hedged', async () => {
+    await exchange.setPositionMode(true, SWAP);
+  });
+
+  let openId;
+  await step('swap createOrder open long (hedged)', async () => {
+    const o = await exchange.createOrder(SWAP, 'market', 'buy', 0.01, undefined, { hedged: true });
+    openId = o.id;
+    const f = await exchange.fetchOrder(o.id, SWAP);
+    assert(f.status === 'closed' && near(f.filled, 0.01) && f.side === 'buy', `order ${JSON.stringify(f.info)}`);
+    return `order ${o.id} filled at ${f.average}`;
+  });
+
+  await step('swap fetchPositions', async () => {
+    const ps = (await exchange.fetchPositions([SWAP])).filter((p) => p.contracts > 0);
+    assert(ps.length === 1, `positions ${JSON.stringify(ps.map((p) => p.info))}`);
+    const p = ps[0];
+    assert(p.symbol === SWAP && p.side === 'long' && p.hedged === true, `position ${JSON.stringify(p.info)}`);
+    assertNear(p.contracts, 0.01, 'position size');
+    assertNear(p.leverage, 10, 'position leverage');
+    return `long ${p.contracts} @ ${p.entryPrice}`;
+  });
+
+  await step('swap setPositionMode refused while a position is open', async () => {
+    let refused = false;
+    try {
+      await exchange.setPositionMode(false, SWAP);
+    } catch (e) {
+      refused = e instanceof ccxt.ExchangeError;
+    }
+    assert(refused, 'position mode switch was not refused');
+  });
+
+  await step('swap createOrder close long (hedged, reduceOnly)', async () => {
+    const o = await exchange.createOrder(SWAP, 'market', 'sell', 0.01, undefined, { hedged: true, reduceOnly: true });
+    const f = await exchange.fetchOrder(o.id, SWAP);
+    assert(f.status === 'closed' && f.side === 'sell' && f.reduceOnly === true, `close ${JSON.stringify(f.info)}`);
+    const ps = (await exchange.fetchPositions([SWAP])).filter((p) => p.contracts > 0);
+    assert(ps.length === 0, `still open ${JSON.stringify(ps.map((p) => p.info))}`);
+    const trades = await exchange.fetchMyTrades(SWAP);
+    assert(trades.some((t) => t.order === openId) && trades.some((t) => t.order === o.id), 'swap fills');
+    for (const t of trades) assert(t.fee && t.fee.currency === 'USDT' && t.fee.cost > 0, `fee ${JSON.stringify(t.info)}`);
+    return `closed by ${o.id} (info side ${f.info.side}, tradeSide ${f.info.tradeSide})`;
+  });
+
+  await step('swap setPositionMode one-way again', async () => {
+    await exchange.setPositionMode(false, SWAP);
+  });
+
+  await step('swap one-way open and reduceOnly close', async () => {
+    await exchange.createOrder(SWAP, 'market', 'sell', 0.01);
+    let ps = (await exchange.fetchPositions([SWAP])).filter((p) => p.contracts > 0);
+    assert(ps.length === 1 && ps[0].side === 'short', `short ${JSON.stringify(ps.map((p) => p.info))}`);
+    await exchange.createOrder(SWAP, 'market', 'buy', 0.01, undefined, { reduceOnly: true });
+    ps = (await exchange.fetchPositions([SWAP])).filter((p) => p.contracts > 0);
+    assert(ps.length === 0, `still open ${JSON.stringify(ps.map((p) => p.info))}`);
+  });
+
+  await step('swap watchOrderBook (checksummed updates)', async () => {
+    let updates = 0;
+    let last;
+    await watchUntil(async () => {
+      last = await exchange.watchOrderBook(SWAP);
+      updates++;
+      return last;
+    }, () => updates >= 5, '5 swap book messages');
+    assert(last.bids[0][0] < last.asks[0][0], 'crossed swap ws book');
+    return `${updates} messages, top ${last.bids[0][0]} / ${last.asks[0][0]}`;
   });
 }
 

@@ -1,5 +1,6 @@
-// Bitget V2 SPOT simulator front-end. See include/nectar/sim/bitget/simulator.hpp and
-// shared/protocols/bitget.md (§2 REST, §3 auth, §4 WebSocket, §6 errors, §9 simulator notes).
+// Bitget V2 simulator front-end: spot and USDT-M perpetuals (the `mix` part is in the second half of Impl).
+// See include/nectar/sim/bitget/simulator.hpp, docs/bitget-sim.md and shared/protocols/bitget.md (§2 REST,
+// §3 auth, §4 WebSocket, §6 errors, §7 perpetuals, §9 simulator notes).
 #include "nectar/sim/bitget/simulator.hpp"
 
 #include <zlib.h>
@@ -33,6 +34,8 @@ namespace json = boost::json;
 namespace asio = boost::asio;
 
 constexpr AccountId kClientAccount = 1;
+constexpr AccountId kFuturesAccount = 2;            // the same key's USDT-M futures account (separate wallet)
+constexpr std::string_view kPerpSuffix = "_UMCBL";  // engine symbols of the perpetuals: BTCUSDT_UMCBL
 constexpr AccountId kFeeAccount = 999;
 constexpr AccountId kMarketAccountBase = 1'000'000'000;
 constexpr int64_t kTimestampWindowMs = 30'000;
@@ -161,8 +164,9 @@ RejectInfo map_reject(const PlaceResult& r) {
 // Per-connection state.
 struct Subscription {
   std::string channel;
-  std::string inst_id;  // instId or coin as received ("default" for account-wide)
-  json::object arg;     // echoed as received
+  std::string inst_id;   // instId or coin as received ("default" for account-wide); futures: engine symbol
+  json::object arg;      // echoed as received
+  bool futures = false;  // instType USDT-FUTURES
 };
 
 struct SessionState {
@@ -171,9 +175,11 @@ struct SessionState {
   AccountId account = 0;
   std::vector<Subscription> subs;
 
-  const Subscription* find(std::string_view channel, std::string_view inst) const {
+  const Subscription* find(std::string_view channel, std::string_view inst, bool futures = false) const {
     for (const auto& s : subs)
-      if (s.channel == channel && (s.inst_id == inst || s.inst_id == "default" || inst.empty())) return &s;
+      if (s.futures == futures && s.channel == channel &&
+          (s.inst_id == inst || s.inst_id == "default" || inst.empty()))
+        return &s;
     return nullptr;
   }
 };
@@ -353,6 +359,7 @@ struct BitgetSimulator::Impl : EngineListener {
     creds.secret_key = "bg_sim_secret_5f4e3d2c1b0a99887766554433221100";
     creds.passphrase = "SimPass123";
     creds.account = kClientAccount;
+    creds.futures_account = kFuturesAccount;
     paused.store(!options.activity);
   }
 
@@ -430,7 +437,9 @@ struct BitgetSimulator::Impl : EngineListener {
         Decimal::from_int(100'000'000), kMarketAccountBase);
     add("ETHUSDT", "ETH", 2, 4, Decimal::from_int(3500), 10, 10, 5000, Decimal::from_int(10000),
         Decimal::from_int(100'000'000), kMarketAccountBase + 1);
+    add_perps();
     engine.ledger().deposit(kClientAccount, "USDT", Decimal::from_int(10000));
+    engine.ledger().deposit(kFuturesAccount, "USDT", Decimal::from_int(10000));
     engine.ledger().deposit(kClientAccount, "BTC", Decimal::from_int(1));
     engine.ledger().deposit(kClientAccount, "ETH", Decimal::from_int(10));
     for (auto& g : generators) g->run_steps(20);
@@ -478,6 +487,7 @@ struct BitgetSimulator::Impl : EngineListener {
     book_timer.async_wait([this, a = alive](boost::system::error_code ec) {
       if (ec || !a->load() || stopped) return;
       try {
+        poll_funding();
         push_books();
         push_candles();
       } catch (const std::exception& e) {
@@ -560,6 +570,7 @@ struct BitgetSimulator::Impl : EngineListener {
 
   json::object ticker_element(const std::string& sym, bool rest) {
     const auto& in = inst(sym);
+    if (in.is_perpetual()) return mix_ticker(sym, rest);
     auto& st = stats[sym];
     L2Book b = engine.book(sym, 1);
     auto fmt = [](Decimal d) { return d.to_string(); };
@@ -830,12 +841,14 @@ struct BitgetSimulator::Impl : EngineListener {
   bool is_client(AccountId a) const { return a == creds.account; }
 
   void on_order_accepted(const Order& o) override {
+    if (o.account == kFuturesAccount) return mix_order_event(o);
     if (!is_client(o.account)) return;
     push_private(o.account, "orders", o.symbol, json::array{ws_order(o, nullptr, false)});
   }
 
   void on_fill(const Fill& f, const Order& maker, const Order& taker) override {
     auto one = [&](const Order& o, bool as_maker) {
+      if (o.account == kFuturesAccount) return mix_fill_event(f, o, as_maker);
       if (!is_client(o.account)) return;
       push_private(o.account, "fill", o.symbol, json::array{ws_fill(f, o, as_maker)});
       push_private(o.account, "orders", o.symbol, json::array{ws_order(o, &f, as_maker)});
@@ -845,6 +858,7 @@ struct BitgetSimulator::Impl : EngineListener {
   }
 
   void on_order_done(const Order& o) override {
+    if (o.account == kFuturesAccount && o.status != OrderStatus::kFilled) return mix_order_event(o);
     if (!is_client(o.account) || o.status == OrderStatus::kFilled) return;  // filled: pushed with the fill
     push_private(o.account, "orders", o.symbol, json::array{ws_order(o, nullptr, false)});
   }
@@ -950,6 +964,7 @@ struct BitgetSimulator::Impl : EngineListener {
   }
 
   void on_balance(const BalanceChange& c) override {
+    if (c.account == kFuturesAccount) return schedule_mix_flush();
     if (!is_client(c.account)) return;
     push_private(c.account, "account", c.asset,
                  json::array{balance_json(c.asset, Balance{c.available, c.frozen}, now_ms())});
@@ -1006,7 +1021,7 @@ struct BitgetSimulator::Impl : EngineListener {
     if (get && p == "/api/v2/spot/public/symbols") return symbols(r);
     if (get && p == "/api/v2/spot/public/coins") return coins(r);
     if (get && p == "/api/v2/margin/currencies") return ok(json::array{});
-    if (get && p == "/api/v2/mix/market/contracts") return contracts(r);
+    if (p.starts_with("/api/v2/mix/")) return mix_handle(r);
     if (get && p == "/api/v2/spot/market/candles") return candles(r, false);
     if (get && p == "/api/v2/spot/market/history-candles") return candles(r, true);
     if (get && p == "/api/v2/spot/market/tickers") return tickers(r);
@@ -1066,7 +1081,7 @@ struct BitgetSimulator::Impl : EngineListener {
   HttpServerResponse symbols(const HttpServerRequest& r) {
     const std::string want = r.query_param("symbol");
     json::array a;
-    for (const auto& sym : engine.symbols()) {
+    for (const auto& sym : spot_symbols()) {
       if (!want.empty() && want != sym) continue;
       a.push_back(symbol_json(inst(sym)));
     }
@@ -1102,21 +1117,10 @@ struct BitgetSimulator::Impl : EngineListener {
     return ok(std::move(a));
   }
 
-  /// Perpetual/delivery contracts (§2.2). This is a spot-only venue, so every known product type answers an
-  /// empty list; ccxt's loadMarkets asks for all six (§9.1). Enum values are case-insensitive (§1).
-  static HttpServerResponse contracts(const HttpServerRequest& r) {
-    static const std::set<std::string, std::less<>> kProductTypes = {
-        "usdt-futures", "coin-futures", "usdc-futures", "susdt-futures", "scoin-futures", "susdc-futures"};
-    const std::string pt = r.query_param("productType");
-    if (pt.empty()) return bad("40019", "Parameter productType cannot be empty");
-    if (!kProductTypes.count(lower(pt))) return bad("40020", "Parameter productType error");
-    return ok(json::array{});
-  }
-
   HttpServerResponse tickers(const HttpServerRequest& r) {
     const std::string want = r.query_param("symbol");
     json::array a;
-    for (const auto& sym : engine.symbols()) {
+    for (const auto& sym : spot_symbols()) {
       if (!want.empty() && want != sym) continue;
       a.push_back(ticker_element(sym, true));
     }
@@ -1133,7 +1137,7 @@ struct BitgetSimulator::Impl : EngineListener {
   HttpServerResponse orderbook(const HttpServerRequest& r) {
     const std::string sym = r.query_param("symbol");
     if (sym.empty()) return bad("40019", "Parameter symbol cannot be empty");
-    const Instrument* in = engine.instrument(sym);
+    const Instrument* in = spot_inst(sym);
     if (!in) return bad("40034", "Parameter symbol does not exist");
     const std::size_t limit = parse_limit(r, 150, 150);
     L2Book b = engine.book(sym, limit);
@@ -1153,7 +1157,7 @@ struct BitgetSimulator::Impl : EngineListener {
   HttpServerResponse candles(const HttpServerRequest& r, bool history) {
     const std::string sym = r.query_param("symbol");
     if (sym.empty()) return bad("40019", "Parameter symbol cannot be empty");
-    if (!engine.instrument(sym)) return bad("40034", "Parameter symbol does not exist");
+    if (!spot_inst(sym)) return bad("40034", "Parameter symbol does not exist");
     const std::string g = r.query_param("granularity");
     if (g.empty()) return bad("40019", "Parameter granularity cannot be empty");
     const auto iv = parse_interval(g, /*ws=*/false);
@@ -1171,7 +1175,7 @@ struct BitgetSimulator::Impl : EngineListener {
   HttpServerResponse public_fills(const HttpServerRequest& r) {
     const std::string sym = r.query_param("symbol");
     if (sym.empty()) return bad("40019", "Parameter symbol cannot be empty");
-    if (!engine.instrument(sym)) return bad("40034", "Parameter symbol does not exist");
+    if (!spot_inst(sym)) return bad("40034", "Parameter symbol does not exist");
     json::array a;
     for (const auto& t : engine.recent_trades(sym, parse_limit(r, 100, 500))) {
       json::object j = trade_json(t);
@@ -1190,7 +1194,7 @@ struct BitgetSimulator::Impl : EngineListener {
     if (const Account* a = engine.ledger().account(account))
       for (const auto& [asset, b] : a->balances) names.insert(asset);
     if (all)
-      for (const auto& sym : engine.symbols()) {
+      for (const auto& sym : spot_symbols()) {
         names.insert(inst(sym).base);
         names.insert(inst(sym).quote);
       }
@@ -1218,7 +1222,7 @@ struct BitgetSimulator::Impl : EngineListener {
                                                    const std::string& default_symbol = {}) {
     std::string sym = get_str(b, "symbol").value_or(default_symbol);
     if (sym.empty()) return RejectInfo{"40019", "Parameter symbol cannot be empty"};
-    const Instrument* in = engine.instrument(sym);
+    const Instrument* in = spot_inst(sym);
     if (!in) return RejectInfo{"40034", "Parameter symbol does not exist"};
     const std::string side = lower(get_str(b, "side").value_or(""));
     const std::string type = lower(get_str(b, "orderType").value_or(""));
@@ -1304,7 +1308,7 @@ struct BitgetSimulator::Impl : EngineListener {
     const std::string oid = get_str(b, "orderId").value_or("");
     const std::string coid = get_str(b, "clientOid").value_or("");
     if (sym.empty()) return RejectInfo{"40019", "Parameter symbol cannot be empty"};
-    if (!engine.instrument(sym)) return RejectInfo{"40034", "Parameter symbol does not exist"};
+    if (!spot_inst(sym)) return RejectInfo{"40034", "Parameter symbol does not exist"};
     if (oid.empty() && coid.empty())
       return RejectInfo{"40019", "Parameter orderId or clientOid cannot be empty"};
     std::optional<Order> o;
@@ -1355,7 +1359,7 @@ struct BitgetSimulator::Impl : EngineListener {
     if (!b) return bad("40017", "Parameter verification failed: body is not a JSON object");
     const std::string sym = get_str(*b, "symbol").value_or("");
     if (sym.empty()) return bad("40019", "Parameter symbol cannot be empty");
-    if (!engine.instrument(sym)) return bad("40034", "Parameter symbol does not exist");
+    if (!spot_inst(sym)) return bad("40034", "Parameter symbol does not exist");
     engine.cancel_all(account, sym);
     return ok(json::object{{"symbol", sym}});
   }
@@ -1405,7 +1409,7 @@ struct BitgetSimulator::Impl : EngineListener {
 
   HttpServerResponse own_fills(const HttpServerRequest& r, AccountId account) {
     const std::string sym = r.query_param("symbol");
-    if (!sym.empty() && !engine.instrument(sym)) return bad("40034", "Parameter symbol does not exist");
+    if (!sym.empty() && !spot_inst(sym)) return bad("40034", "Parameter symbol does not exist");
     const std::string oid_s = r.query_param("orderId");
     OrderId oid = 0;
     if (!oid_s.empty()) {
@@ -1449,7 +1453,7 @@ struct BitgetSimulator::Impl : EngineListener {
   HttpServerResponse trade_rate(const HttpServerRequest& r, AccountId) {
     const std::string sym = r.query_param("symbol");
     if (sym.empty()) return bad("40019", "Parameter symbol cannot be empty");
-    const Instrument* in = engine.instrument(sym);
+    const Instrument* in = spot_inst(sym);
     if (!in) return bad("40034", "Parameter symbol does not exist");
     return ok(json::object{{"makerFeeRate", in->maker_fee_rate.to_string()},
                            {"takerFeeRate", in->taker_fee_rate.to_string()}});
@@ -1541,21 +1545,41 @@ struct BitgetSimulator::Impl : EngineListener {
     static const std::set<std::string, std::less<>> kPublic = {"books",   "books1", "books5",
                                                                "books15", "trade",  "ticker"};
     static const std::set<std::string, std::less<>> kPrivate = {"orders", "fill", "account"};
-    if (inst_type != "SPOT") return not_exist();
-    if (st.is_private) {
+    static const std::set<std::string, std::less<>> kMixPrivate = {"orders", "fill", "account", "positions"};
+    const bool futures = inst_type == "USDT-FUTURES";
+    if (inst_type != "SPOT" && !futures) return not_exist();
+    if (futures) {
+      if (st.is_private) {
+        if (!kMixPrivate.count(channel)) return not_exist();
+        if (!st.logged_in) {
+          s->send(ws_error("30004", "User not logged in", &arg, op));
+          return;
+        }
+        if (inst_id.empty() || inst_id == "default" || channel == "account") {
+          inst_id = "default";
+        } else {
+          if (!perp_inst(inst_id)) return not_exist();
+          inst_id = perp_symbol(inst_id);
+        }
+      } else {
+        if ((!kPublic.count(channel) && !is_candle_channel(channel) && channel != "candle2H") ||
+            !perp_inst(inst_id))
+          return not_exist();
+        inst_id = perp_symbol(inst_id);
+      }
+    } else if (st.is_private) {
       if (!kPrivate.count(channel)) return not_exist();
       if (!st.logged_in) {
         s->send(ws_error("30004", "User not logged in", &arg, op));
         return;
       }
       if (inst_id.empty()) inst_id = "default";
-      if (inst_id != "default" && channel != "account" && !engine.instrument(inst_id)) return not_exist();
+      if (inst_id != "default" && channel != "account" && !spot_inst(inst_id)) return not_exist();
     } else {
-      if ((!kPublic.count(channel) && !is_candle_channel(channel)) || !engine.instrument(inst_id))
-        return not_exist();
+      if ((!kPublic.count(channel) && !is_candle_channel(channel)) || !spot_inst(inst_id)) return not_exist();
     }
     auto it = std::find_if(st.subs.begin(), st.subs.end(), [&](const Subscription& x) {
-      return x.channel == channel && x.inst_id == inst_id;
+      return x.futures == futures && x.channel == channel && x.inst_id == inst_id;
     });
     json::object ack{{"event", op}, {"arg", arg}};
     if (!sub) {
@@ -1563,9 +1587,14 @@ struct BitgetSimulator::Impl : EngineListener {
       s->send(json::serialize(ack));
       return;
     }
-    if (it == st.subs.end()) st.subs.push_back(Subscription{channel, inst_id, arg});
+    if (it == st.subs.end()) st.subs.push_back(Subscription{channel, inst_id, arg, futures});
     s->send(json::serialize(ack));
     const int64_t ts = now_ms();
+    if (futures && st.is_private) {
+      if (channel == "positions") s->send(push_msg("snapshot", arg, mix_positions_json(inst_id, true), ts));
+      if (channel == "account") s->send(push_msg("snapshot", arg, json::array{mix_account_ws()}, ts));
+      return;
+    }
     if (channel == "books") {
       s->send(push_msg("snapshot", arg, json::array{book_snapshot_element(inst_id, SIZE_MAX)}, ts));
     } else if (channel == "books1" || channel == "books5" || channel == "books15") {
@@ -1588,6 +1617,1412 @@ struct BitgetSimulator::Impl : EngineListener {
           if (inst_id == "default" || inst_id == coin) a.push_back(balance_json(coin, b, ts));
       s->send(push_msg("snapshot", arg, std::move(a), ts));
     }
+  }
+  // ======================================================================================================
+  // USDT-M perpetuals: `mix` REST family and WS instType USDT-FUTURES (docs/bitget-sim.md).
+  //
+  // The perpetuals live in the same engine as spot under distinct engine symbols (wire id + "_UMCBL"), and
+  // the key's futures side is its own engine account (kFuturesAccount) with its own USDT wallet, as on
+  // Bitget where spot and futures are separate accounts.
+
+  struct FundingRecord {
+    Decimal rate;
+    int64_t time = 0;
+  };
+  std::map<std::string, std::deque<FundingRecord>, std::less<>> funding_history;  // newest first
+  // Long size per (symbol, account, slot) over every account (market makers, the house): open interest.
+  std::map<std::string, std::map<std::pair<AccountId, int>, Decimal>, std::less<>> long_sizes;
+  bool mix_flush_scheduled = false;
+  std::string last_positions_sent;
+  std::string last_account_sent;
+  static constexpr uint64_t kLiquidationOrderBase = 4'000'000'000'000'000'000ULL;
+  static constexpr int kMaxHistoryFunding = 1000;
+
+  static std::string perp_symbol(std::string_view wire) {
+    return std::string(wire) + std::string(kPerpSuffix);
+  }
+  static std::string wire_symbol(std::string_view sym) {
+    if (sym.ends_with(kPerpSuffix)) sym.remove_suffix(kPerpSuffix.size());
+    return std::string(sym);
+  }
+  const Instrument* spot_inst(std::string_view sym) const {
+    const Instrument* i = engine.instrument(sym);
+    return i != nullptr && !i->is_perpetual() ? i : nullptr;
+  }
+  std::vector<std::string> spot_symbols() const {
+    std::vector<std::string> out;
+    for (auto& s : engine.symbols())
+      if (spot_inst(s)) out.push_back(s);
+    return out;
+  }
+  std::vector<std::string> perp_symbols() const {
+    std::vector<std::string> out;
+    for (auto& s : engine.symbols())
+      if (!spot_inst(s)) out.push_back(s);
+    return out;
+  }
+  /// The perpetual with that wire id (e.g. "BTCUSDT"), else nullptr.
+  const Instrument* perp_inst(std::string_view wire) const {
+    if (wire.empty() || wire.ends_with(kPerpSuffix)) return nullptr;
+    const Instrument* i = engine.instrument(perp_symbol(wire));
+    return i != nullptr && i->is_perpetual() ? i : nullptr;
+  }
+
+  void add_perps() {
+    auto add = [&](std::string wire, std::string base, int price_place, int volume_place, int64_t max_qty,
+                   Decimal mid, int64_t walk, int64_t lots_lo, int64_t lots_hi, AccountId acct) {
+      Instrument in;
+      in.symbol = perp_symbol(wire);
+      in.base = base;
+      in.quote = "USDT";
+      in.settle = "USDT";
+      in.kind = InstrumentKind::kPerpetual;
+      in.tick = Decimal::from_scaled(1, price_place);  // priceEndStep 1
+      in.lot = Decimal::from_scaled(1, volume_place);  // sizeMultiplier
+      in.min_size = in.lot;                            // minTradeNum
+      in.max_size = Decimal::from_int(max_qty);        // maxOrderQty
+      in.min_notional = Decimal::from_int(5);          // minTradeUSDT
+      in.maker_fee_rate = Decimal::from_scaled(2, 4);
+      in.taker_fee_rate = Decimal::from_scaled(6, 4);
+      in.price_decimals = price_place;
+      in.size_decimals = volume_place;
+      in.quote_decimals = 8;
+      in.min_leverage = Decimal::one();
+      in.max_leverage = Decimal::from_int(125);
+      in.default_leverage = Decimal::from_int(20);
+      in.maintenance_margin_rate = Decimal::from_scaled(4, 3);
+      in.funding_interval_ms = std::max<int64_t>(options.funding_interval_ms, 1);
+      engine.add_instrument(in);
+      engine.set_funding_rate(in.symbol, Decimal::from_scaled(1, 4));
+      ActivityConfig ac;
+      ac.symbol = in.symbol;
+      ac.account = acct;
+      ac.seed = options.seed + acct;
+      ac.mid_start = mid;
+      ac.levels = 15;
+      ac.spread_ticks = walk;
+      ac.level_spacing_ticks = walk;
+      ac.max_walk_ticks = walk;
+      ac.maker_min_lots = lots_lo;
+      ac.maker_max_lots = lots_hi;
+      ac.taker_min_lots = lots_lo;
+      ac.taker_max_lots = lots_hi / 4;
+      ac.initial_quote = Decimal::from_int(100'000'000);
+      generators.push_back(std::make_unique<ActivityGenerator>(engine, ac));
+      auto& st = stats[in.symbol];
+      st.open = st.high = st.low = st.last = mid;
+    };
+    add("BTCUSDT", "BTC", 1, 3, 1200, Decimal::from_int(65000), 5, 1, 200, kMarketAccountBase + 2);
+    add("ETHUSDT", "ETH", 2, 2, 12000, Decimal::from_int(3500), 10, 1, 500, kMarketAccountBase + 3);
+  }
+
+  /// Settles funding whose time has come (book timer) and records it for history-fund-rate.
+  void poll_funding() {
+    std::vector<std::pair<std::string, int64_t>> before;
+    for (auto& sym : perp_symbols()) before.emplace_back(sym, engine.next_funding_ms(sym));
+    engine.poll_funding();
+    for (auto& [sym, t] : before) {
+      if (engine.next_funding_ms(sym) == t) continue;
+      auto& h = funding_history[sym];
+      h.push_front(FundingRecord{engine.funding_rate(sym), t});
+      while (h.size() > kMaxHistoryFunding) h.pop_back();
+    }
+  }
+
+  // ---- formatting ----
+
+  static std::string_view margin_mode_str(MarginMode m) {
+    return m == MarginMode::kIsolated ? "isolated" : "crossed";
+  }
+  static std::string_view pos_mode_str(PositionMode m) {
+    return m == PositionMode::kHedge ? "hedge_mode" : "one_way_mode";
+  }
+  static std::string_view hold_side_str(PositionSide s) {
+    return s == PositionSide::kShort ? "short" : "long";
+  }
+  static std::string_view mix_state(OrderStatus s) {
+    switch (s) {
+      case OrderStatus::kNew:
+        return "live";
+      case OrderStatus::kPartiallyFilled:
+        return "partially_filled";
+      case OrderStatus::kFilled:
+        return "filled";
+      default:
+        return "canceled";
+    }
+  }
+  static bool is_hedge_order(const Order& o) { return o.position_side != PositionSide::kBoth; }
+  static bool is_closing(const Order& o) {
+    return o.reduce_only || o.position_action == PositionAction::kClose;
+  }
+  /// Bitget hedge mode names the position in `side` for closes (close long = buy + close, §7).
+  static std::string_view mix_wire_side(const Order& o) {
+    if (is_hedge_order(o) && o.position_action == PositionAction::kClose)
+      return o.position_side == PositionSide::kLong ? "buy" : "sell";
+    return side_string(o.side);
+  }
+  static std::string_view mix_trade_side(const Order& o) {
+    if (is_hedge_order(o)) return o.position_action == PositionAction::kClose ? "close" : "open";
+    return o.side == Side::kBuy ? "buy_single" : "sell_single";
+  }
+  static std::string_view mix_pos_side(const Order& o) {
+    if (!is_hedge_order(o)) return "net";
+    return hold_side_str(o.position_side);
+  }
+  /// Hours of a funding interval as Bitget prints them ("8"; fractions for the short test intervals).
+  static std::string interval_hours(int64_t ms) {
+    return Decimal::from_int(ms)
+        .div(Decimal::from_int(3'600'000), Rounding::kHalfEven)
+        .round_to(6, Rounding::kHalfEven)
+        .to_string();
+  }
+  static std::string ratio(Decimal num, Decimal den) {
+    if (!den.is_positive()) return "0";
+    return num.div(den, Rounding::kHalfEven).round_to(4, Rounding::kHalfEven).to_string();
+  }
+
+  json::object contract_json(const Instrument& in) {
+    json::object j;
+    j["symbol"] = wire_symbol(in.symbol);
+    j["baseCoin"] = in.base;
+    j["quoteCoin"] = in.quote;
+    j["buyLimitPriceRatio"] = "0.05";
+    j["sellLimitPriceRatio"] = "0.05";
+    j["feeRateUpRatio"] = "0.005";
+    j["makerFeeRate"] = in.maker_fee_rate.to_string();
+    j["takerFeeRate"] = in.taker_fee_rate.to_string();
+    j["openCostUpRatio"] = "0.01";
+    j["supportMarginCoins"] = json::array{json::string(in.settle_asset())};
+    j["minTradeNum"] = in.min_size.to_string();
+    j["priceEndStep"] = "1";
+    j["volumePlace"] = std::to_string(in.size_decimals);
+    j["pricePlace"] = std::to_string(in.price_decimals);
+    j["sizeMultiplier"] = in.lot.to_string();
+    j["symbolType"] = "perpetual";
+    j["minTradeUSDT"] = in.min_notional.to_string();
+    j["maxSymbolOrderNum"] = "200";
+    j["maxProductOrderNum"] = "400";
+    j["maxPositionNum"] = "150";
+    j["symbolStatus"] = "normal";
+    j["offTime"] = "-1";
+    j["limitOpenTime"] = "-1";
+    j["deliveryTime"] = "";
+    j["deliveryStartTime"] = "";
+    j["deliveryPeriod"] = "";
+    j["launchTime"] = "";
+    j["fundInterval"] = interval_hours(in.funding_interval_ms);
+    j["minLever"] = in.min_leverage.to_string();
+    j["maxLever"] = in.max_leverage.to_string();
+    j["posLimit"] = "0.05";
+    j["maintainTime"] = "";
+    j["maxMarketOrderQty"] =
+        in.max_size.div(Decimal::from_int(6), Rounding::kDown).round_to(0, Rounding::kDown).to_string();
+    j["maxOrderQty"] = in.max_size.to_string();
+    return j;
+  }
+
+  Decimal mark_of(const std::string& sym) {
+    if (auto m = engine.mark_price(sym)) return *m;
+    return stats[sym].last;
+  }
+
+  Decimal open_interest(std::string_view sym) const {
+    Decimal oi;
+    if (auto it = long_sizes.find(sym); it != long_sizes.end())
+      for (const auto& [k, v] : it->second) oi += v;
+    return oi;
+  }
+
+  json::object mix_ticker(const std::string& sym, bool rest) {
+    const auto& in = inst(sym);
+    auto& st = stats[sym];
+    L2Book b = engine.book(sym, 1);
+    std::string change = "0";
+    if (st.open.is_positive())
+      change =
+          (st.last - st.open).div(st.open, Rounding::kHalfEven).round_to(4, Rounding::kHalfEven).to_string();
+    const std::string mark = in.format_price(mark_of(sym));
+    json::object t;
+    if (!rest) t["instId"] = wire_symbol(sym);
+    t["symbol"] = wire_symbol(sym);
+    t["lastPr"] = in.format_price(st.last);
+    t["askPr"] = b.asks.empty() ? std::string("0") : in.format_price(b.asks[0].price);
+    t["bidPr"] = b.bids.empty() ? std::string("0") : in.format_price(b.bids[0].price);
+    t["bidSz"] = b.bids.empty() ? std::string("0") : in.format_size(b.bids[0].qty);
+    t["askSz"] = b.asks.empty() ? std::string("0") : in.format_size(b.asks[0].qty);
+    t["high24h"] = in.format_price(st.high);
+    t["low24h"] = in.format_price(st.low);
+    t["change24h"] = change;
+    t["baseVolume"] = st.base_volume.to_string();
+    t["quoteVolume"] = st.quote_volume.to_string();
+    if (rest) t["usdtVolume"] = st.quote_volume.to_string();
+    t["openUtc"] = in.format_price(st.open);
+    t["changeUtc24h"] = change;
+    t["indexPrice"] = mark;
+    t["fundingRate"] = engine.funding_rate(sym).to_string();
+    t["holdingAmount"] = open_interest(sym).to_string();
+    t["open24h"] = in.format_price(st.open);
+    t["markPrice"] = mark;
+    if (rest) {
+      t["deliveryStartTime"] = nullptr;
+      t["deliveryTime"] = nullptr;
+      t["deliveryStatus"] = "";
+    } else {
+      t["nextFundingTime"] = std::to_string(engine.next_funding_ms(sym));
+      t["deliveryPrice"] = "0";
+      t["symbolType"] = "1";
+    }
+    t["ts"] = std::to_string(now_ms());
+    return t;
+  }
+
+  json::object mix_account_core(bool ws) {
+    const MarginSummary m = engine.margin_summary(kFuturesAccount, "USDT");
+    Decimal cross_margin, iso_margin, cross_upnl, iso_upnl;
+    for (const auto& p : engine.positions(kFuturesAccount)) {
+      if (p.margin_mode == MarginMode::kIsolated) {
+        iso_margin += p.margin;
+        iso_upnl += p.unrealized_pnl;
+      } else {
+        cross_margin += p.margin;
+        cross_upnl += p.unrealized_pnl;
+      }
+    }
+    const std::string avail = m.available.to_string();
+    const std::string equity = m.equity.to_string();
+    json::object j;
+    j["marginCoin"] = "USDT";
+    if (ws) {
+      j["frozen"] = m.order_margin.to_string();
+      j["available"] = avail;
+      j["maxOpenPosAvailable"] = avail;
+      j["maxTransferOut"] = avail;
+      j["equity"] = equity;
+      j["usdtEquity"] = equity;
+      j["crossedRiskRate"] = ratio(m.maintenance_margin, m.equity);
+      j["unrealizedPL"] = m.unrealized_pnl.to_string();
+      j["unionTotalMargin"] = equity;
+      j["unionAvailable"] = avail;
+      j["unionMm"] = m.maintenance_margin.to_string();
+      j["crossedMargin"] = cross_margin.to_string();
+      j["isolatedMargin"] = iso_margin.to_string();
+      j["assetMode"] = "single";
+      return j;
+    }
+    j["locked"] = m.order_margin.to_string();
+    j["available"] = avail;
+    j["crossedMaxAvailable"] = avail;
+    j["isolatedMaxAvailable"] = avail;
+    j["maxTransferOut"] = avail;
+    j["accountEquity"] = equity;
+    j["usdtEquity"] = equity;
+    j["btcEquity"] = m.equity.div(mark_of(perp_symbol("BTCUSDT")), Rounding::kHalfEven)
+                         .round_to(8, Rounding::kHalfEven)
+                         .to_string();
+    j["crossedRiskRate"] = ratio(m.maintenance_margin, m.equity);
+    j["unrealizedPL"] = m.unrealized_pnl.to_string();
+    j["coupon"] = "0";
+    j["unionTotalMagin"] = equity;
+    j["unionAvailable"] = avail;
+    j["unionMm"] = m.maintenance_margin.to_string();
+    j["assetList"] = json::array{};
+    j["isolatedMargin"] = iso_margin.to_string();
+    j["crossedMargin"] = cross_margin.to_string();
+    j["crossedUnrealizedPL"] = cross_upnl.to_string();
+    j["isolatedUnrealizedPL"] = iso_upnl.to_string();
+    j["assetMode"] = "single";
+    return j;
+  }
+  json::object mix_account_ws() { return mix_account_core(true); }
+
+  json::object mix_position(const Position& p, const std::vector<Order>& opens, bool ws) {
+    const auto& in = inst(p.symbol);
+    Decimal open_delegate, locked;
+    for (const auto& o : opens) {
+      if (o.symbol != p.symbol) continue;
+      if (is_hedge_order(o) && o.position_side != p.side) continue;
+      if (is_closing(o))
+        locked += o.remaining();
+      else if (is_hedge_order(o) || (o.side == Side::kBuy) == (p.side == PositionSide::kLong))
+        open_delegate += o.remaining();
+    }
+    locked = Decimal::min(locked, p.size);
+    const Decimal denom = p.margin + p.unrealized_pnl;
+    const Decimal be = p.side == PositionSide::kLong ? (p.entry_value + p.fees) : (p.entry_value - p.fees);
+    json::object j;
+    if (ws) {
+      j["posId"] = std::to_string(p.created_ms * 10 + (p.side == PositionSide::kShort ? 1 : 0));
+      j["instId"] = wire_symbol(p.symbol);
+    }
+    j["marginCoin"] = in.settle_asset();
+    j["symbol"] = wire_symbol(p.symbol);
+    j["holdSide"] = hold_side_str(p.side);
+    j["openDelegateSize"] = in.format_size(open_delegate);
+    j["marginSize"] = p.margin.to_string();
+    j["available"] = in.format_size(p.size - locked);
+    j["locked"] = in.format_size(locked);
+    j["total"] = in.format_size(p.size);
+    j["leverage"] = p.leverage.to_string();
+    j["achievedProfits"] = p.realized_pnl.to_string();
+    j["openPriceAvg"] = p.entry_price.round_to(in.price_decimals + 4, Rounding::kHalfUp).to_string();
+    j["marginMode"] = margin_mode_str(p.margin_mode);
+    j["posMode"] = pos_mode_str(p.position_mode);
+    j["unrealizedPL"] = p.unrealized_pnl.to_string();
+    j["liquidationPrice"] =
+        p.liquidation_price.is_positive() ? in.format_price(p.liquidation_price) : std::string("0");
+    j["keepMarginRate"] = in.maintenance_margin_rate.to_string();
+    j["markPrice"] = in.format_price(p.mark_price);
+    j["marginRatio"] = ratio(p.maintenance_margin, denom);
+    j["breakEvenPrice"] = p.size.is_positive() ? be.div(p.size.mul(in.contract_size), Rounding::kHalfUp)
+                                                     .round_to(in.price_decimals + 2, Rounding::kHalfUp)
+                                                     .to_string()
+                                               : std::string("0");
+    j["totalFee"] = neg_fee(p.fees);
+    j["deductedFee"] = "0";
+    j["autoMargin"] = "off";
+    if (ws) {
+      j["marginRate"] = ratio(p.maintenance_margin, denom);
+      j["unrealizedPLR"] = p.margin.is_positive() ? p.unrealized_pnl.div(p.margin, Rounding::kHalfEven)
+                                                        .round_to(4, Rounding::kHalfEven)
+                                                        .to_string()
+                                                  : std::string("0");
+    }
+    j["cTime"] = std::to_string(p.created_ms);
+    j["uTime"] = std::to_string(p.updated_ms);
+    return j;
+  }
+
+  /// Open positions of the futures account (engine symbol filter; "" or "default" = all).
+  json::array mix_positions_json(std::string_view sym, bool ws) {
+    json::array a;
+    const auto opens = engine.open_orders(kFuturesAccount);
+    for (const auto& p : engine.positions(kFuturesAccount)) {
+      if (!sym.empty() && sym != "default" && p.symbol != sym) continue;
+      a.push_back(mix_position(p, opens, ws));
+    }
+    return a;
+  }
+
+  Decimal order_profit(const Order& o) {
+    Decimal t;
+    for (const auto& f : engine.recent_fills(o.account, o.symbol, o.id)) t += f.realized_pnl;
+    return t;
+  }
+
+  std::optional<AccountFill> account_fill(const Order& o, TradeId trade_id) {
+    for (const auto& f : engine.recent_fills(o.account, o.symbol, o.id))
+      if (f.trade_id == trade_id) return f;
+    return std::nullopt;
+  }
+
+  json::object mix_rest_order(const Order& o, bool detail) {
+    const auto& in = inst(o.symbol);
+    const bool market = o.kind == OrderKind::kMarket;
+    json::object j;
+    j["symbol"] = wire_symbol(o.symbol);
+    j["size"] = in.format_size(o.quantity);
+    j["orderId"] = o.id_string();
+    j["clientOid"] = o.client_id;
+    j["baseVolume"] = o.filled_qty.to_string();
+    j["fee"] = neg_fee(o.fee);
+    j["price"] = market ? std::string("0") : in.format_price(o.price);
+    j["priceAvg"] = o.filled_qty.is_zero() ? std::string("0") : o.average_price().to_string();
+    j[detail ? "state" : "status"] = mix_state(o.status);
+    j["side"] = mix_wire_side(o);
+    j["force"] = force_string(o);
+    j["totalProfits"] = order_profit(o).to_string();
+    j["posSide"] = mix_pos_side(o);
+    j["marginCoin"] = in.settle_asset();
+    j["presetStopSurplusPrice"] = "";
+    j["presetStopLossPrice"] = "";
+    j["quoteVolume"] = o.filled_quote.to_string();
+    j["orderType"] = market ? "market" : "limit";
+    j["leverage"] = engine.leverage(o.account, o.symbol).to_string();
+    j["marginMode"] = margin_mode_str(engine.margin_mode(o.account, o.symbol));
+    j["reduceOnly"] = is_closing(o) ? "YES" : "NO";
+    j["enterPointSource"] = "API";
+    j["tradeSide"] = mix_trade_side(o);
+    j["posMode"] = is_hedge_order(o) ? "hedge_mode" : "one_way_mode";
+    j["orderSource"] = market ? "market" : "normal";
+    j["cancelReason"] = "";
+    j["cTime"] = std::to_string(o.created_ms);
+    j["uTime"] = std::to_string(o.updated_ms);
+    return j;
+  }
+
+  /// Futures `orders` push. Fill fields (tradeId, fillPrice, baseVolume, fillFee, ...) only with a fill
+  /// (§9.6).
+  json::object mix_ws_order(const Order& o, const Fill* fill, bool as_maker) {
+    const auto& in = inst(o.symbol);
+    const bool market = o.kind == OrderKind::kMarket;
+    json::object j;
+    j["instId"] = wire_symbol(o.symbol);
+    j["orderId"] = o.id_string();
+    j["clientOid"] = o.client_id;
+    j["price"] = market ? std::string("0") : in.format_price(o.price);
+    j["size"] = in.format_size(o.quantity);
+    j["notionalUsd"] = (market ? o.filled_quote : o.price.mul(o.quantity)).to_string();
+    j["orderType"] = market ? "market" : "limit";
+    j["force"] = force_string(o);
+    j["side"] = mix_wire_side(o);
+    j["posSide"] = mix_pos_side(o);
+    j["marginMode"] = margin_mode_str(engine.margin_mode(o.account, o.symbol));
+    j["marginCoin"] = in.settle_asset();
+    j["leverage"] = engine.leverage(o.account, o.symbol).to_string();
+    j["tradeSide"] = mix_trade_side(o);
+    j["reduceOnly"] = is_closing(o) ? "yes" : "no";
+    j["posMode"] = is_hedge_order(o) ? "hedge_mode" : "one_way_mode";
+    Decimal pnl;
+    if (fill) {
+      const Decimal fee = as_maker ? fill->maker_fee : fill->taker_fee;
+      j["fillPrice"] = in.format_price(fill->price);
+      j["tradeId"] = std::to_string(fill->trade_id);
+      j["baseVolume"] = fill->qty.to_string();
+      j["fillTime"] = std::to_string(fill->ts_ms);
+      j["fillFee"] = neg_fee(fee);
+      j["fillFeeCoin"] = in.settle_asset();
+      j["tradeScope"] = as_maker ? "M" : "T";
+      j["fillNotionalUsd"] = fill->quote_qty.to_string();
+      if (auto af = account_fill(o, fill->trade_id)) pnl = af->realized_pnl;
+    }
+    j["pnl"] = pnl.to_string();
+    j["accBaseVolume"] = o.filled_qty.to_string();
+    j["priceAvg"] = o.filled_qty.is_zero() ? std::string("0") : o.average_price().to_string();
+    j["status"] = mix_state(o.status);
+    j["cTime"] = std::to_string(o.created_ms);
+    j["uTime"] = std::to_string(o.updated_ms);
+    json::array fd;
+    if (!o.filled_qty.is_zero())
+      fd.push_back(json::object{{"feeCoin", in.settle_asset()}, {"fee", neg_fee(o.fee)}});
+    j["feeDetail"] = std::move(fd);
+    j["totalProfits"] = order_profit(o).to_string();
+    j["presetStopSurplusPrice"] = "";
+    j["presetStopLossPrice"] = "";
+    j["cancelReason"] = "";
+    j["enterPointSource"] = "API";
+    j["stpMode"] = "none";
+    return j;
+  }
+
+  /// A fill of the futures account: REST `fillList` element or WS `fill` push element.
+  json::object mix_fill_json(const AccountFill& f, const Order* o) {
+    const auto& in = inst(f.symbol);
+    std::optional<Order> looked;
+    if (!o) {
+      looked = engine.order(f.order_id);
+      if (looked) o = &*looked;
+    }
+    json::object j;
+    j["tradeId"] = std::to_string(f.trade_id);
+    j["symbol"] = wire_symbol(f.symbol);
+    j["orderId"] = order_id_string(f.order_id);
+    j["price"] = in.format_price(f.price);
+    j["baseVolume"] = f.qty.to_string();
+    j["feeDetail"] = json::array{json::object{{"deduction", "no"},
+                                              {"feeCoin", in.settle_asset()},
+                                              {"totalDeductionFee", "0"},
+                                              {"totalFee", neg_fee(f.fee)}}};
+    j["side"] = o ? mix_wire_side(*o) : side_string(f.side);
+    j["quoteVolume"] = f.quote_qty.to_string();
+    j["profit"] = f.realized_pnl.to_string();
+    j["enterPointSource"] = "API";
+    j["tradeSide"] =
+        o ? mix_trade_side(*o) : std::string_view(f.side == Side::kBuy ? "buy_single" : "sell_single");
+    j["posMode"] = o && is_hedge_order(*o) ? "hedge_mode" : "one_way_mode";
+    j["orderType"] = f.kind == OrderKind::kMarket ? "market" : "limit";
+    j["tradeScope"] = f.is_maker ? "maker" : "taker";
+    j["cTime"] = std::to_string(f.ts_ms);
+    j["uTime"] = std::to_string(f.ts_ms);
+    return j;
+  }
+
+  static std::string_view business_type(const Bill& b) {
+    const bool lng = b.side != PositionSide::kShort;
+    switch (b.type) {
+      case BillType::kFunding:
+        return "contract_settle_fee";
+      case BillType::kLiquidation:
+        return lng ? "burst_long_loss_query" : "burst_short_loss_query";
+      default:
+        if (b.action == PositionAction::kClose) return lng ? "close_long" : "close_short";
+        return lng ? "open_long" : "open_short";
+    }
+  }
+
+  json::object bill_json(const Bill& b) {
+    return json::object{{"billId", std::to_string(b.id)},
+                        {"symbol", wire_symbol(b.symbol)},
+                        {"amount", b.amount.to_string()},
+                        {"fee", neg_fee(b.fee)},
+                        {"feeByCoupon", ""},
+                        {"businessType", business_type(b)},
+                        {"coin", b.asset},
+                        {"balance", b.balance.to_string()},
+                        {"cTime", std::to_string(b.ts_ms)}};
+  }
+
+  // ---- private WS pushes ----
+
+  void push_mix_private(std::string_view channel, std::string_view sym, const json::array& data) {
+    const int64_t ts = now_ms();
+    for_each_session([&](WsSession& s, SessionState& st) {
+      if (!st.is_private || !st.logged_in || st.account != creds.account) return;
+      if (const Subscription* sub = st.find(channel, sym, true))
+        s.send(push_msg("snapshot", sub->arg, data, ts));
+    });
+  }
+
+  /// Pushes the positions snapshot and the account element if they changed since the last push.
+  void flush_mix() {
+    json::array all = mix_positions_json("", true);
+    std::string sig = json::serialize(all);
+    const int64_t ts = now_ms();
+    if (sig != last_positions_sent) {
+      last_positions_sent = std::move(sig);
+      for_each_session([&](WsSession& s, SessionState& st) {
+        if (!st.is_private || !st.logged_in || st.account != creds.account) return;
+        for (const auto& sub : st.subs) {
+          if (!sub.futures || sub.channel != "positions") continue;
+          s.send(push_msg("snapshot", sub.arg,
+                          sub.inst_id == "default" ? all : mix_positions_json(sub.inst_id, true), ts));
+        }
+      });
+    }
+    json::array acct{mix_account_ws()};
+    std::string asig = json::serialize(acct);
+    if (asig != last_account_sent) {
+      last_account_sent = std::move(asig);
+      push_mix_private("account", "", acct);
+    }
+  }
+
+  /// Positions/account pushes for changes without a fill of ours (margin freeze/release, funding,
+  /// liquidation, leverage): after the engine finished delivering the operation's events.
+  void schedule_mix_flush() {
+    if (mix_flush_scheduled) return;
+    mix_flush_scheduled = true;
+    asio::post(io, [this, a = alive] {
+      if (!a->load()) return;
+      mix_flush_scheduled = false;
+      try {
+        flush_mix();
+      } catch (const std::exception& e) {
+        spdlog::warn("bitget sim: futures push failed: {}", e.what());
+      }
+    });
+  }
+
+  void mix_order_event(const Order& o) {
+    push_mix_private("orders", o.symbol, json::array{mix_ws_order(o, nullptr, false)});
+  }
+
+  /// Per fill of ours (§9.6): orders (with fill fields) → fill → positions snapshot → account.
+  void mix_fill_event(const Fill& f, const Order& o, bool as_maker) {
+    push_mix_private("orders", o.symbol, json::array{mix_ws_order(o, &f, as_maker)});
+    if (auto af = account_fill(o, f.trade_id))
+      push_mix_private("fill", o.symbol, json::array{mix_fill_json(*af, &o)});
+    flush_mix();
+  }
+
+  void on_position(const Position& p) override {
+    const int slot = p.position_mode == PositionMode::kHedge ? static_cast<int>(p.side) : 2;
+    auto& m = long_sizes[p.symbol];
+    if (p.side == PositionSide::kLong && p.size.is_positive())
+      m[{p.account, slot}] = p.size;
+    else
+      m.erase({p.account, slot});
+    if (p.account == kFuturesAccount) schedule_mix_flush();
+  }
+
+  void on_bill(const Bill& b) override {
+    if (b.account == kFuturesAccount) schedule_mix_flush();
+  }
+
+  /// A liquidation shows as a filled system order (tradeSide burst_close_long|short), then positions and
+  /// account follow.
+  void on_liquidation(const Liquidation& l) override {
+    if (l.account != kFuturesAccount) return;
+    const auto& in = inst(l.symbol);
+    const bool hedge = engine.position_mode(l.account) == PositionMode::kHedge;
+    const bool lng = l.side == PositionSide::kLong;
+    const std::string id = std::to_string(kLiquidationOrderBase + l.id);
+    const std::string ts = std::to_string(l.ts_ms);
+    const std::string notional = l.price.mul(l.size).to_string();
+    json::object j;
+    j["instId"] = wire_symbol(l.symbol);
+    j["orderId"] = id;
+    j["clientOid"] = "";
+    j["price"] = "0";
+    j["size"] = in.format_size(l.size);
+    j["notionalUsd"] = notional;
+    j["orderType"] = "market";
+    j["force"] = "gtc";
+    j["side"] = hedge ? (lng ? "buy" : "sell") : (lng ? "sell" : "buy");
+    j["posSide"] = hedge ? hold_side_str(l.side) : std::string_view("net");
+    j["marginMode"] = margin_mode_str(l.margin_mode);
+    j["marginCoin"] = in.settle_asset();
+    j["leverage"] = engine.leverage(l.account, l.symbol).to_string();
+    j["tradeSide"] = lng ? "burst_close_long" : "burst_close_short";
+    j["reduceOnly"] = "yes";
+    j["posMode"] = pos_mode_str(engine.position_mode(l.account));
+    j["fillPrice"] = in.format_price(l.price);
+    j["tradeId"] = id;
+    j["baseVolume"] = l.size.to_string();
+    j["fillTime"] = ts;
+    j["fillFee"] = "0";
+    j["fillFeeCoin"] = in.settle_asset();
+    j["tradeScope"] = "T";
+    j["fillNotionalUsd"] = notional;
+    j["pnl"] = l.realized_pnl.to_string();
+    j["accBaseVolume"] = l.size.to_string();
+    j["priceAvg"] = in.format_price(l.price);
+    j["status"] = "filled";
+    j["cTime"] = ts;
+    j["uTime"] = ts;
+    j["feeDetail"] = json::array{json::object{{"feeCoin", in.settle_asset()}, {"fee", "0"}}};
+    j["totalProfits"] = l.realized_pnl.to_string();
+    j["presetStopSurplusPrice"] = "";
+    j["presetStopLossPrice"] = "";
+    j["cancelReason"] = "";
+    j["enterPointSource"] = "SYS";
+    j["stpMode"] = "none";
+    push_mix_private("orders", l.symbol, json::array{std::move(j)});
+    schedule_mix_flush();
+  }
+
+  // ---- REST ----
+
+  static HttpServerResponse ok_raw(const std::string& data) {
+    HttpServerResponse r;
+    r.status = 200;
+    r.body = R"({"code":"00000","msg":"success","requestTime":)" + std::to_string(now_ms()) + R"(,"data":)" +
+             data + "}";
+    return r;
+  }
+
+  /// productType check (§2.2: six known values, case-insensitive): true = USDT-FUTURES, false = another
+  /// known type (served as empty), or an error.
+  static std::variant<bool, RejectInfo> product_type(std::string_view pt) {
+    static const std::set<std::string, std::less<>> kProductTypes = {
+        "usdt-futures", "coin-futures", "usdc-futures", "susdt-futures", "scoin-futures", "susdc-futures"};
+    if (pt.empty()) return RejectInfo{"40019", "Parameter productType cannot be empty"};
+    const std::string l = lower(pt);
+    if (!kProductTypes.count(l)) return RejectInfo{"40020", "Parameter productType error"};
+    return l == "usdt-futures";
+  }
+
+  /// Request context of a mix call: product type, then (when `need_symbol` or given) the symbol.
+  struct MixCtx {
+    bool usdt = false;
+    const Instrument* in = nullptr;  // nullptr when no symbol was given
+    std::optional<RejectInfo> err;
+    std::string sym() const { return in ? in->symbol : std::string(); }
+  };
+
+  MixCtx mix_ctx(std::string_view pt, std::string_view wire, bool need_symbol) {
+    MixCtx c;
+    auto p = product_type(pt);
+    if (auto* e = std::get_if<RejectInfo>(&p)) {
+      c.err = *e;
+      return c;
+    }
+    c.usdt = std::get<bool>(p);
+    if (wire.empty()) {
+      if (need_symbol) c.err = RejectInfo{"40019", "Parameter symbol cannot be empty"};
+      return c;
+    }
+    c.in = c.usdt ? perp_inst(wire) : nullptr;
+    if (!c.in) c.err = RejectInfo{"40034", "Parameter symbol does not exist"};
+    return c;
+  }
+  MixCtx mix_ctx(const HttpServerRequest& r, bool need_symbol) {
+    return mix_ctx(r.query_param("productType"), r.query_param("symbol"), need_symbol);
+  }
+  static HttpServerResponse reject(const RejectInfo& e) { return error(400, e.code, e.msg); }
+
+  HttpServerResponse mix_handle(const HttpServerRequest& r) {
+    const std::string& p = r.path;
+    struct Pub {
+      const char* path;
+      HttpServerResponse (Impl::*fn)(const HttpServerRequest&);
+    };
+    static const Pub pub[] = {
+        {"/api/v2/mix/market/contracts", &Impl::mix_contracts},
+        {"/api/v2/mix/market/ticker", &Impl::mix_tickers},
+        {"/api/v2/mix/market/tickers", &Impl::mix_tickers},
+        {"/api/v2/mix/market/merge-depth", &Impl::mix_depth},
+        {"/api/v2/mix/market/candles", &Impl::mix_candles},
+        {"/api/v2/mix/market/history-candles", &Impl::mix_candles},
+        {"/api/v2/mix/market/history-mark-candles", &Impl::mix_candles},
+        {"/api/v2/mix/market/history-index-candles", &Impl::mix_candles},
+        {"/api/v2/mix/market/current-fund-rate", &Impl::mix_fund_rate},
+        {"/api/v2/mix/market/funding-time", &Impl::mix_funding_time},
+        {"/api/v2/mix/market/symbol-price", &Impl::mix_symbol_price},
+        {"/api/v2/mix/market/open-interest", &Impl::mix_open_interest},
+        {"/api/v2/mix/market/history-fund-rate", &Impl::mix_history_fund_rate},
+        {"/api/v2/mix/market/fills", &Impl::mix_public_fills},
+        {"/api/v2/mix/market/fills-history", &Impl::mix_public_fills},
+    };
+    for (const auto& rt : pub) {
+      if (p != rt.path) continue;
+      if (r.method != "GET") return error(405, "40404", "Request method not supported");
+      return (this->*rt.fn)(r);
+    }
+    struct Priv {
+      const char* method;
+      const char* path;
+      HttpServerResponse (Impl::*fn)(const HttpServerRequest&);
+    };
+    static const Priv priv[] = {
+        {"GET", "/api/v2/mix/account/accounts", &Impl::mix_accounts},
+        {"GET", "/api/v2/mix/account/account", &Impl::mix_account},
+        {"POST", "/api/v2/mix/account/set-leverage", &Impl::mix_set_leverage},
+        {"POST", "/api/v2/mix/account/set-margin-mode", &Impl::mix_set_margin_mode},
+        {"POST", "/api/v2/mix/account/set-position-mode", &Impl::mix_set_position_mode},
+        {"GET", "/api/v2/mix/account/bill", &Impl::mix_bills},
+        {"GET", "/api/v2/mix/position/all-position", &Impl::mix_all_positions},
+        {"GET", "/api/v2/mix/position/single-position", &Impl::mix_single_position},
+        {"POST", "/api/v2/mix/order/place-order", &Impl::mix_place_order},
+        {"POST", "/api/v2/mix/order/batch-place-order", &Impl::mix_batch_place},
+        {"POST", "/api/v2/mix/order/cancel-order", &Impl::mix_cancel_order},
+        {"POST", "/api/v2/mix/order/batch-cancel-orders", &Impl::mix_batch_cancel},
+        {"POST", "/api/v2/mix/order/cancel-all-orders", &Impl::mix_cancel_all},
+        {"GET", "/api/v2/mix/order/detail", &Impl::mix_detail},
+        {"GET", "/api/v2/mix/order/orders-pending", &Impl::mix_orders_pending},
+        {"GET", "/api/v2/mix/order/orders-history", &Impl::mix_orders_history},
+        {"GET", "/api/v2/mix/order/fills", &Impl::mix_fills},
+        {"GET", "/api/v2/mix/order/fill-history", &Impl::mix_fills},
+    };
+    for (const auto& rt : priv) {
+      if (p != rt.path) continue;
+      if (r.method != rt.method) return error(405, "40404", "Request method not supported");
+      AccountId account = 0;
+      if (auto e = authenticate(r, account)) return *e;
+      return (this->*rt.fn)(r);
+    }
+    return error(404, "40404", "Request URL NOT FOUND");
+  }
+
+  // ---- public ----
+
+  HttpServerResponse mix_contracts(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, false);
+    if (c.err) return reject(*c.err);
+    json::array a;
+    if (c.usdt)
+      for (const auto& sym : perp_symbols())
+        if (!c.in || c.in->symbol == sym) a.push_back(contract_json(inst(sym)));
+    return ok(std::move(a));
+  }
+
+  HttpServerResponse mix_tickers(const HttpServerRequest& r) {
+    const bool one = r.path.ends_with("/ticker");
+    auto c = mix_ctx(r, one);
+    if (c.err) return reject(*c.err);
+    json::array a;
+    if (c.usdt)
+      for (const auto& sym : perp_symbols())
+        if (!c.in || c.in->symbol == sym) a.push_back(mix_ticker(sym, true));
+    return ok(std::move(a));
+  }
+
+  /// merge-depth: levels as JSON numbers like the official examples (the fixed-decimal strings unquoted).
+  HttpServerResponse mix_depth(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, true);
+    if (c.err) return reject(*c.err);
+    const std::string lim = r.query_param("limit");
+    std::size_t limit = 100;
+    if (lim == "max")
+      limit = SIZE_MAX;
+    else if (all_digits(lim) && lim.size() <= 6)
+      limit = std::max<std::size_t>(std::stoul(lim), 1);
+    std::string precision = r.query_param("precision");
+    if (precision.empty()) precision = "scale0";
+    if (precision != "scale0" && precision != "scale1" && precision != "scale2" && precision != "scale3")
+      return reject(RejectInfo{"40020", "Parameter precision error"});
+    const Instrument& in = *c.in;
+    L2Book b = engine.book(in.symbol, limit);
+    auto side = [&](const std::vector<L2Level>& ls) {
+      std::string s = "[";
+      for (std::size_t i = 0; i < ls.size(); ++i) {
+        if (i) s += ',';
+        s += '[' + in.format_price(ls[i].price) + ',' + in.format_size(ls[i].qty) + ']';
+      }
+      return s + "]";
+    };
+    return ok_raw(R"({"asks":)" + side(b.asks) + R"(,"bids":)" + side(b.bids) + R"(,"ts":")" +
+                  std::to_string(now_ms()) + R"(","scale":")" + in.tick.to_string() + R"(","precision":")" +
+                  precision + R"(","isMaxPrecision":"NO"})");
+  }
+
+  /// candles / history-candles (/-mark-/-index-: the market candles; the simulated mark follows the book).
+  /// Rows: [ts, open, high, low, close, baseVolume, quoteVolume] (7 strings).
+  HttpServerResponse mix_candles(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, true);
+    if (c.err) return reject(*c.err);
+    const std::string g = r.query_param("granularity");
+    if (g.empty()) return reject(RejectInfo{"40019", "Parameter granularity cannot be empty"});
+    std::optional<Interval> iv = parse_interval(g, /*ws=*/true);
+    if (!iv && g == "2H") iv = Interval{Interval::Kind::kFixed, 2 * kHourMs, 0};
+    if (!iv) return reject(RejectInfo{"40020", "Parameter granularity error"});
+    const std::string st = r.query_param("startTime");
+    const std::string et = r.query_param("endTime");
+    if ((!st.empty() && (!all_digits(st) || st.size() > 15)) ||
+        (!et.empty() && (!all_digits(et) || et.size() > 15)))
+      return reject(RejectInfo{"40020", "Parameter startTime/endTime error"});
+    const int64_t from = st.empty() ? std::numeric_limits<int64_t>::min() : std::stoll(st);
+    const int64_t to = et.empty() ? std::numeric_limits<int64_t>::max() : std::stoll(et);
+    const bool history = r.path.find("history-") != std::string::npos;
+    json::array rows = candle_rows(c.in->symbol, *iv, from, to, parse_limit(r, 100, history ? 200 : 1000));
+    for (auto& row : rows) row.as_array().pop_back();
+    return ok(std::move(rows));
+  }
+
+  HttpServerResponse mix_fund_rate(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, false);
+    if (c.err) return reject(*c.err);
+    json::array a;
+    if (c.usdt)
+      for (const auto& sym : perp_symbols()) {
+        if (c.in && c.in->symbol != sym) continue;
+        a.push_back(json::object{{"symbol", wire_symbol(sym)},
+                                 {"fundingRate", engine.funding_rate(sym).to_string()},
+                                 {"fundingRateInterval", interval_hours(inst(sym).funding_interval_ms)},
+                                 {"nextUpdate", std::to_string(engine.next_funding_ms(sym))},
+                                 {"minFundingRate", "-0.003"},
+                                 {"maxFundingRate", "0.003"}});
+      }
+    return ok(std::move(a));
+  }
+
+  HttpServerResponse mix_funding_time(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, false);
+    if (c.err) return reject(*c.err);
+    json::array a;
+    if (c.usdt)
+      for (const auto& sym : perp_symbols()) {
+        if (c.in && c.in->symbol != sym) continue;
+        a.push_back(json::object{{"symbol", wire_symbol(sym)},
+                                 {"nextFundingTime", std::to_string(engine.next_funding_ms(sym))},
+                                 {"ratePeriod", interval_hours(inst(sym).funding_interval_ms)}});
+      }
+    return ok(std::move(a));
+  }
+
+  HttpServerResponse mix_symbol_price(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, false);
+    if (c.err) return reject(*c.err);
+    json::array a;
+    if (c.usdt)
+      for (const auto& sym : perp_symbols()) {
+        if (c.in && c.in->symbol != sym) continue;
+        const auto& in = inst(sym);
+        const std::string mark = in.format_price(mark_of(sym));
+        a.push_back(json::object{{"symbol", wire_symbol(sym)},
+                                 {"price", in.format_price(stats[sym].last)},
+                                 {"indexPrice", mark},
+                                 {"markPrice", mark},
+                                 {"ts", std::to_string(now_ms())}});
+      }
+    return ok(std::move(a));
+  }
+
+  HttpServerResponse mix_open_interest(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, true);
+    if (c.err) return reject(*c.err);
+    return ok(json::object{
+        {"openInterestList", json::array{json::object{{"symbol", wire_symbol(c.in->symbol)},
+                                                      {"size", open_interest(c.in->symbol).to_string()}}}},
+        {"ts", std::to_string(now_ms())}});
+  }
+
+  HttpServerResponse mix_history_fund_rate(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, true);
+    if (c.err) return reject(*c.err);
+    const std::string ps = r.query_param("pageSize");
+    const std::string pn = r.query_param("pageNo");
+    const std::size_t size =
+        all_digits(ps) && ps.size() <= 4 ? std::clamp<std::size_t>(std::stoul(ps), 1, 100) : 20;
+    const std::size_t page = all_digits(pn) && pn.size() <= 6 ? std::max<std::size_t>(std::stoul(pn), 1) : 1;
+    json::array a;
+    auto it = funding_history.find(c.in->symbol);
+    if (it != funding_history.end())
+      for (std::size_t i = (page - 1) * size; i < it->second.size() && a.size() < size; ++i)
+        a.push_back(json::object{{"symbol", wire_symbol(c.in->symbol)},
+                                 {"fundingRate", it->second[i].rate.to_string()},
+                                 {"fundingTime", std::to_string(it->second[i].time)}});
+    return ok(std::move(a));
+  }
+
+  HttpServerResponse mix_public_fills(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, true);
+    if (c.err) return reject(*c.err);
+    const bool history = r.path.ends_with("-history");
+    json::array a;
+    for (const auto& t : engine.recent_trades(c.in->symbol, parse_limit(r, 100, history ? 1000 : 100))) {
+      json::object j = trade_json(t);
+      j["symbol"] = wire_symbol(t.symbol);
+      a.push_back(std::move(j));
+    }
+    return ok(std::move(a));
+  }
+
+  // ---- private ----
+
+  /// Parameters of a POST (JSON body) as a context; `body` receives the parsed object.
+  std::optional<RejectInfo> post_ctx(const HttpServerRequest& r, json::object& body, MixCtx& c,
+                                     bool need_symbol) {
+    auto b = parse_body(r);
+    if (!b) return RejectInfo{"40017", "Parameter verification failed: body is not a JSON object"};
+    body = std::move(*b);
+    c = mix_ctx(get_str(body, "productType").value_or(""), get_str(body, "symbol").value_or(""), need_symbol);
+    if (c.err) return c.err;
+    if (auto mc = get_str(body, "marginCoin"); mc && !mc->empty() && lower(*mc) != "usdt")
+      return RejectInfo{"40020", "Parameter marginCoin error"};
+    return std::nullopt;
+  }
+
+  HttpServerResponse mix_accounts(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, false);
+    if (c.err) return reject(*c.err);
+    json::array a;
+    if (c.usdt) a.push_back(mix_account_core(false));
+    return ok(std::move(a));
+  }
+
+  HttpServerResponse mix_account(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, true);
+    if (c.err) return reject(*c.err);
+    const std::string mc = r.query_param("marginCoin");
+    if (mc.empty()) return reject(RejectInfo{"40019", "Parameter marginCoin cannot be empty"});
+    if (lower(mc) != "usdt") return reject(RejectInfo{"40020", "Parameter marginCoin error"});
+    json::object j = mix_account_core(false);
+    const std::string lev = engine.leverage(kFuturesAccount, c.in->symbol).to_string();
+    j["crossedMarginLeverage"] = lev;
+    j["isolatedLongLever"] = lev;
+    j["isolatedShortLever"] = lev;
+    j["marginMode"] = margin_mode_str(engine.margin_mode(kFuturesAccount, c.in->symbol));
+    j["posMode"] = pos_mode_str(engine.position_mode(kFuturesAccount));
+    return ok(std::move(j));
+  }
+
+  json::object leverage_json(const std::string& sym) {
+    const std::string lev = engine.leverage(kFuturesAccount, sym).to_string();
+    return json::object{{"symbol", wire_symbol(sym)},
+                        {"marginCoin", "USDT"},
+                        {"longLeverage", lev},
+                        {"shortLeverage", lev},
+                        {"crossMarginLeverage", lev},
+                        {"marginMode", margin_mode_str(engine.margin_mode(kFuturesAccount, sym))}};
+  }
+
+  HttpServerResponse mix_set_leverage(const HttpServerRequest& r) {
+    json::object b;
+    MixCtx c;
+    if (auto e = post_ctx(r, b, c, true)) return reject(*e);
+    const std::string ls = get_str(b, "leverage").value_or("");
+    if (ls.empty()) return reject(RejectInfo{"40019", "Parameter leverage cannot be empty"});
+    auto lev = Decimal::try_parse(ls);
+    if (!lev || !lev->is_positive()) return reject(RejectInfo{"40020", "Parameter leverage error"});
+    if (auto hs = get_str(b, "holdSide"); hs && !hs->empty() && lower(*hs) != "long" && lower(*hs) != "short")
+      return reject(RejectInfo{"40020", "Parameter holdSide error"});
+    PerpResult res = engine.set_leverage(kFuturesAccount, c.in->symbol, *lev);
+    if (res.reason == RejectReason::kLeverageOutOfRange)
+      return reject(RejectInfo{"40797", "Exceeded the maximum settable leverage: " + res.message});
+    if (res.reason == RejectReason::kInsufficientMargin)
+      return reject(RejectInfo{
+          "40893", "Unable to update the leverage factor of this position, there is not enough margin! " +
+                       res.message});
+    if (!res.ok()) return reject(RejectInfo{"40017", "Parameter verification failed: " + res.message});
+    return ok(leverage_json(c.in->symbol));
+  }
+
+  HttpServerResponse mix_set_margin_mode(const HttpServerRequest& r) {
+    json::object b;
+    MixCtx c;
+    if (auto e = post_ctx(r, b, c, true)) return reject(*e);
+    const std::string mm = lower(get_str(b, "marginMode").value_or(""));
+    if (mm.empty()) return reject(RejectInfo{"40019", "Parameter marginMode cannot be empty"});
+    if (mm != "crossed" && mm != "isolated") return reject(RejectInfo{"40020", "Parameter marginMode error"});
+    PerpResult res = engine.set_margin_mode(kFuturesAccount, c.in->symbol,
+                                            mm == "isolated" ? MarginMode::kIsolated : MarginMode::kCross);
+    if (res.reason == RejectReason::kOpenPositionsOrOrders)
+      return reject(
+          RejectInfo{"45117", "Currently holding positions or orders, the margin mode cannot be adjusted"});
+    if (!res.ok()) return reject(RejectInfo{"40017", "Parameter verification failed: " + res.message});
+    return ok(leverage_json(c.in->symbol));
+  }
+
+  HttpServerResponse mix_set_position_mode(const HttpServerRequest& r) {
+    json::object b;
+    MixCtx c;
+    if (auto e = post_ctx(r, b, c, false)) return reject(*e);
+    const std::string pm = lower(get_str(b, "posMode").value_or(""));
+    if (pm.empty()) return reject(RejectInfo{"40019", "Parameter posMode cannot be empty"});
+    if (pm != "one_way_mode" && pm != "hedge_mode")
+      return reject(RejectInfo{"40020", "Parameter posMode error"});
+    if (!c.usdt) return ok(json::object{{"posMode", pm}});
+    PerpResult res = engine.set_position_mode(
+        kFuturesAccount, pm == "hedge_mode" ? PositionMode::kHedge : PositionMode::kOneway);
+    if (res.reason == RejectReason::kOpenPositionsOrOrders)
+      return reject(RejectInfo{"40920", "Position or order exists, the position mode cannot be switched"});
+    if (!res.ok()) return reject(RejectInfo{"40017", "Parameter verification failed: " + res.message});
+    return ok(json::object{{"posMode", pm}});
+  }
+
+  HttpServerResponse mix_all_positions(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, false);
+    if (c.err) return reject(*c.err);
+    return ok(c.usdt ? mix_positions_json("", false) : json::array{});
+  }
+
+  HttpServerResponse mix_single_position(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, true);
+    if (c.err) return reject(*c.err);
+    return ok(mix_positions_json(c.in->symbol, false));
+  }
+
+  RejectInfo mix_map_reject(const PlaceResult& r, const OrderRequest& req) {
+    switch (r.reason) {
+      case RejectReason::kUnknownSymbol:
+        return {"40034", "Parameter symbol does not exist"};
+      case RejectReason::kPriceNotOnTick:
+        return {"40808", "Parameter verification exception price checkBDScale error: " + r.message};
+      case RejectReason::kSizeNotOnLot:
+        return {"40808", "Parameter verification exception size checkBDScale error: " + r.message};
+      case RejectReason::kBelowMinSize:
+        return {"45111", "less than the minimum order quantity: " + r.message};
+      case RejectReason::kBelowMinNotional:
+        return {"45110", "less than the minimum amount 5 USDT: " + r.message};
+      case RejectReason::kInsufficientMargin:
+      case RejectReason::kInsufficientBalance:
+        return {"40762", "The order amount exceeds the balance: " + r.message};
+      case RejectReason::kDuplicateClientId:
+        return {"40786", "Duplicate clientOid"};
+      case RejectReason::kPositionModeMismatch:
+        return {"40774", "The order type for unilateral position must also be the unilateral position type."};
+      case RejectReason::kReduceOnlyWouldIncrease:
+        return {"22002", "No position to close"};
+      case RejectReason::kCloseExceedsPosition: {
+        // The position the order would close: hedge (close + sell = long), one-way (the opposite of the
+        // side).
+        PositionSide ps = req.side == Side::kBuy ? PositionSide::kShort : PositionSide::kLong;
+        const bool hedge = req.position_action != PositionAction::kNil;
+        auto pos = engine.position(kFuturesAccount, req.symbol, hedge ? ps : PositionSide::kBoth);
+        if (!pos || (!hedge && pos->side != ps)) return {"22002", "No position to close"};
+        return {"40757", "Not enough position is available: " + r.message};
+      }
+      default:
+        return {"40017", "Parameter verification failed: " + r.message};
+    }
+  }
+
+  std::variant<json::object, RejectInfo> mix_place_one(const json::object& b, const std::string& def_sym,
+                                                       const std::string& def_pt, const std::string& def_mm) {
+    const std::string wire = get_str(b, "symbol").value_or(def_sym);
+    auto c = mix_ctx(get_str(b, "productType").value_or(def_pt), wire, true);
+    if (c.err) return *c.err;
+    if (auto mc = get_str(b, "marginCoin"); mc && !mc->empty() && lower(*mc) != "usdt")
+      return RejectInfo{"40020", "Parameter marginCoin error"};
+    const std::string& sym = c.in->symbol;
+    const std::string mm = lower(get_str(b, "marginMode").value_or(def_mm));
+    if (!mm.empty() && mm != "crossed" && mm != "isolated")
+      return RejectInfo{"40020", "Parameter marginMode error"};
+    const std::string side = lower(get_str(b, "side").value_or(""));
+    const std::string type = lower(get_str(b, "orderType").value_or(""));
+    std::string force = lower(get_str(b, "force").value_or(""));
+    if (force.empty()) force = "gtc";
+    const std::string price_s = get_str(b, "price").value_or("");
+    const std::string size_s = get_str(b, "size").value_or("");
+    const std::string trade_side = lower(get_str(b, "tradeSide").value_or(""));
+    const std::string reduce = lower(get_str(b, "reduceOnly").value_or(""));
+    std::string coid = get_str(b, "clientOid").value_or("");
+    if (side != "buy" && side != "sell") return RejectInfo{"40020", "Parameter side error"};
+    if (type != "limit" && type != "market") return RejectInfo{"40020", "Parameter orderType error"};
+    if (size_s.empty()) return RejectInfo{"40019", "Parameter size cannot be empty"};
+    auto size = Decimal::try_parse(size_s);
+    if (!size || !size->is_positive()) return RejectInfo{"40020", "Parameter size error"};
+    if (coid.size() > 64) return RejectInfo{"40017", "Parameter clientOid error: too long"};
+    if (!reduce.empty() && reduce != "yes" && reduce != "no")
+      return RejectInfo{"40020", "Parameter reduceOnly error"};
+    const bool hedge = engine.position_mode(kFuturesAccount) == PositionMode::kHedge;
+    Side s = side == "buy" ? Side::kBuy : Side::kSell;
+    PositionAction action = PositionAction::kNil;
+    if (hedge) {
+      if (trade_side.empty())
+        return RejectInfo{"40774",
+                          "The order type for unilateral position must also be the unilateral position "
+                          "type. (hedge_mode requires tradeSide open|close)"};
+      if (trade_side == "open") {
+        action = PositionAction::kOpen;
+      } else if (trade_side == "close") {
+        action = PositionAction::kClose;
+        s = opposite(s);  // close long = side buy + tradeSide close: the trade itself sells
+      } else {
+        return RejectInfo{"40020", "Parameter tradeSide error"};
+      }
+    }
+    if (coid.empty()) coid = "sim" + std::to_string(now_ms()) + "_" + std::to_string(next_client_oid++);
+    OrderRequest req;
+    if (type == "market") {
+      req = OrderRequest::market(kFuturesAccount, sym, s, *size, coid);
+    } else {
+      if (price_s.empty()) return RejectInfo{"40019", "Parameter price cannot be empty"};
+      auto price = Decimal::try_parse(price_s);
+      if (!price || !price->is_positive()) return RejectInfo{"40020", "Parameter price error"};
+      if (force == "post_only") {
+        req = OrderRequest::post_only(kFuturesAccount, sym, s, *price, *size, coid);
+      } else {
+        TimeInForce tif = TimeInForce::kGtc;
+        if (force == "ioc")
+          tif = TimeInForce::kIoc;
+        else if (force == "fok")
+          tif = TimeInForce::kFok;
+        else if (force != "gtc")
+          return RejectInfo{"40020", "Parameter force error"};
+        req = OrderRequest::limit(kFuturesAccount, sym, s, *price, *size, tif, coid);
+      }
+    }
+    req.position_action = action;
+    if (!hedge) req.reduce_only = reduce == "yes";
+    // The order's marginMode: switch the symbol when nothing is open there, otherwise keep its current mode.
+    if (!mm.empty()) {
+      const MarginMode want = mm == "isolated" ? MarginMode::kIsolated : MarginMode::kCross;
+      if (engine.margin_mode(kFuturesAccount, sym) != want)
+        engine.set_margin_mode(kFuturesAccount, sym, want);
+    }
+    PlaceResult res = engine.place(req);
+    if (!res.ok() && !(res.reason == RejectReason::kPostOnlyWouldCross && res.order_id != 0))
+      return mix_map_reject(res, req);
+    return json::object{{"clientOid", coid}, {"orderId", order_id_string(res.order_id)}};
+  }
+
+  HttpServerResponse mix_place_order(const HttpServerRequest& r) {
+    auto b = parse_body(r);
+    if (!b) return reject(RejectInfo{"40017", "Parameter verification failed: body is not a JSON object"});
+    auto res = mix_place_one(*b, {}, {}, {});
+    if (auto* e = std::get_if<RejectInfo>(&res)) return reject(*e);
+    return ok(std::get<json::object>(std::move(res)));
+  }
+
+  HttpServerResponse mix_batch_place(const HttpServerRequest& r) {
+    json::object b;
+    MixCtx c;
+    if (auto e = post_ctx(r, b, c, true)) return reject(*e);
+    auto it = b.find("orderList");
+    if (it == b.end() || !it->value().is_array() || it->value().as_array().empty())
+      return reject(RejectInfo{"40019", "Parameter orderList cannot be empty"});
+    const auto& list = it->value().as_array();
+    if (list.size() > 50) return reject(RejectInfo{"40017", "Parameter orderList size must be 1..50"});
+    const std::string sym = get_str(b, "symbol").value_or("");
+    const std::string pt = get_str(b, "productType").value_or("");
+    const std::string mm = get_str(b, "marginMode").value_or("");
+    json::array okl, fail;
+    for (const auto& item : list) {
+      if (!item.is_object()) {
+        fail.push_back(json::object{
+            {"orderId", ""}, {"clientOid", ""}, {"errorMsg", "Parameter error"}, {"errorCode", "40017"}});
+        continue;
+      }
+      json::object o = item.as_object();
+      o.erase("symbol");
+      o.erase("productType");
+      auto res = mix_place_one(o, sym, pt, mm);
+      if (auto* e = std::get_if<RejectInfo>(&res))
+        fail.push_back(json::object{{"orderId", ""},
+                                    {"clientOid", get_str(o, "clientOid").value_or("")},
+                                    {"errorMsg", e->msg},
+                                    {"errorCode", e->code}});
+      else
+        okl.push_back(std::get<json::object>(std::move(res)));
+    }
+    return ok(json::object{{"successList", std::move(okl)}, {"failureList", std::move(fail)}});
+  }
+
+  /// The futures account's order by orderId or clientOid (live or remembered), on `sym` when non-empty.
+  std::optional<Order> mix_find_order(std::string_view oid, std::string_view coid, std::string_view sym) {
+    std::optional<Order> o;
+    if (!oid.empty()) {
+      if (auto id = parse_order_id(oid)) o = engine.order(*id);
+    } else if (!coid.empty()) {
+      o = engine.order_by_client_id(kFuturesAccount, coid);
+    }
+    if (!o || o->account != kFuturesAccount || (!sym.empty() && o->symbol != sym)) return std::nullopt;
+    return o;
+  }
+
+  std::variant<json::object, RejectInfo> mix_cancel_one(const json::object& b, const std::string& sym) {
+    const std::string oid = get_str(b, "orderId").value_or("");
+    const std::string coid = get_str(b, "clientOid").value_or("");
+    if (oid.empty() && coid.empty())
+      return RejectInfo{"40019", "Parameter orderId or clientOid cannot be empty"};
+    auto o = mix_find_order(oid, coid, sym);
+    if (!o || !o->is_live()) return RejectInfo{"40768", "Order does not exist"};
+    if (!engine.cancel(kFuturesAccount, o->id).ok()) return RejectInfo{"40768", "Order does not exist"};
+    return json::object{{"orderId", o->id_string()}, {"clientOid", o->client_id}};
+  }
+
+  HttpServerResponse mix_cancel_order(const HttpServerRequest& r) {
+    json::object b;
+    MixCtx c;
+    if (auto e = post_ctx(r, b, c, true)) return reject(*e);
+    auto res = mix_cancel_one(b, c.in->symbol);
+    if (auto* e = std::get_if<RejectInfo>(&res)) return reject(*e);
+    return ok(std::get<json::object>(std::move(res)));
+  }
+
+  HttpServerResponse mix_batch_cancel(const HttpServerRequest& r) {
+    json::object b;
+    MixCtx c;
+    if (auto e = post_ctx(r, b, c, false)) return reject(*e);
+    json::array okl, fail;
+    auto it = b.find("orderIdList");
+    if (it != b.end() && it->value().is_array() && !it->value().as_array().empty()) {
+      for (const auto& item : it->value().as_array()) {
+        if (!item.is_object()) continue;
+        auto res = mix_cancel_one(item.as_object(), c.sym());
+        if (auto* e = std::get_if<RejectInfo>(&res))
+          fail.push_back(json::object{{"orderId", get_str(item.as_object(), "orderId").value_or("")},
+                                      {"clientOid", get_str(item.as_object(), "clientOid").value_or("")},
+                                      {"errorMsg", e->msg},
+                                      {"errorCode", e->code}});
+        else
+          okl.push_back(std::get<json::object>(std::move(res)));
+      }
+    } else if (c.usdt) {
+      if (!c.in) return reject(RejectInfo{"40019", "Parameter orderIdList cannot be empty"});
+      for (const auto& o : engine.open_orders(kFuturesAccount, c.in->symbol))
+        if (engine.cancel(kFuturesAccount, o.id).ok())
+          okl.push_back(json::object{{"orderId", o.id_string()}, {"clientOid", o.client_id}});
+    }
+    return ok(json::object{{"successList", std::move(okl)}, {"failureList", std::move(fail)}});
+  }
+
+  HttpServerResponse mix_cancel_all(const HttpServerRequest& r) {
+    json::object b;
+    MixCtx c;
+    if (auto e = post_ctx(r, b, c, false)) return reject(*e);
+    json::array okl;
+    if (c.usdt)
+      for (const auto& o : engine.open_orders(kFuturesAccount, c.sym()))
+        if (engine.cancel(kFuturesAccount, o.id).ok())
+          okl.push_back(json::object{{"orderId", o.id_string()}, {"clientOid", o.client_id}});
+    return ok(json::object{{"successList", std::move(okl)}, {"failureList", json::array{}}});
+  }
+
+  HttpServerResponse mix_detail(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, true);
+    if (c.err) return reject(*c.err);
+    const std::string oid = r.query_param("orderId");
+    const std::string coid = r.query_param("clientOid");
+    if (oid.empty() && coid.empty())
+      return reject(RejectInfo{"40019", "Parameter orderId or clientOid cannot be empty"});
+    auto o = mix_find_order(oid, coid, c.in->symbol);
+    if (!o)
+      return reject(
+          RejectInfo{"40109", "The data of the order cannot be found, please confirm the order number"});
+    return ok(mix_rest_order(*o, true));
+  }
+
+  /// {entrustedList: [...] | null, endId} with idLessThan / limit / time / status filters, newest first.
+  HttpServerResponse mix_order_list(const HttpServerRequest& r, const std::vector<Order>& orders) {
+    const std::size_t limit = parse_limit(r, 100, 100);
+    const std::string idlt = r.query_param("idLessThan");
+    const std::string st = r.query_param("startTime");
+    const std::string et = r.query_param("endTime");
+    const std::string oid = r.query_param("orderId");
+    const std::string coid = r.query_param("clientOid");
+    const std::string status = r.query_param("status");
+    json::array a;
+    std::string end_id;
+    for (const auto& o : orders) {
+      if (a.size() >= limit) break;
+      if (all_digits(idlt) && o.id >= std::stoull(idlt)) continue;
+      if (all_digits(oid) && o.id != std::stoull(oid)) continue;
+      if (!coid.empty() && o.client_id != coid) continue;
+      if (all_digits(st) && o.created_ms < std::stoll(st)) continue;
+      if (all_digits(et) && o.created_ms > std::stoll(et)) continue;
+      if (!status.empty() && mix_state(o.status) != status) continue;
+      a.push_back(mix_rest_order(o, false));
+      end_id = o.id_string();
+    }
+    json::object d;
+    if (a.empty())
+      d["entrustedList"] = nullptr;
+    else
+      d["entrustedList"] = std::move(a);
+    d["endId"] = end_id;
+    return ok(std::move(d));
+  }
+
+  HttpServerResponse mix_orders_pending(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, false);
+    if (c.err) return reject(*c.err);
+    std::vector<Order> orders;
+    if (c.usdt) {
+      orders = engine.open_orders(kFuturesAccount, c.sym());
+      std::reverse(orders.begin(), orders.end());
+    }
+    return mix_order_list(r, orders);
+  }
+
+  HttpServerResponse mix_orders_history(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, false);
+    if (c.err) return reject(*c.err);
+    std::vector<Order> orders;
+    if (c.usdt) orders = engine.recent_orders(kFuturesAccount, c.sym());
+    return mix_order_list(r, orders);
+  }
+
+  HttpServerResponse mix_fills(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, false);
+    if (c.err) return reject(*c.err);
+    const std::string oid_s = r.query_param("orderId");
+    OrderId oid = 0;
+    if (!oid_s.empty()) {
+      auto id = parse_order_id(oid_s);
+      if (!id) return ok(json::object{{"fillList", json::array{}}, {"endId", ""}});
+      oid = *id;
+    }
+    const std::size_t limit = parse_limit(r, 100, 100);
+    const std::string idlt = r.query_param("idLessThan");
+    const std::string st = r.query_param("startTime");
+    const std::string et = r.query_param("endTime");
+    json::array a;
+    std::string end_id;
+    if (c.usdt)
+      for (const auto& f : engine.recent_fills(kFuturesAccount, c.sym(), oid)) {
+        if (a.size() >= limit) break;
+        if (all_digits(idlt) && f.trade_id >= std::stoull(idlt)) continue;
+        if (all_digits(st) && f.ts_ms < std::stoll(st)) continue;
+        if (all_digits(et) && f.ts_ms > std::stoll(et)) continue;
+        a.push_back(mix_fill_json(f, nullptr));
+        end_id = std::to_string(f.trade_id);
+      }
+    return ok(json::object{{"fillList", std::move(a)}, {"endId", end_id}});
+  }
+
+  HttpServerResponse mix_bills(const HttpServerRequest& r) {
+    auto c = mix_ctx(r, false);
+    if (c.err) return reject(*c.err);
+    const std::string bt = r.query_param("businessType");
+    const std::string idlt = r.query_param("idLessThan");
+    const std::string st = r.query_param("startTime");
+    const std::string et = r.query_param("endTime");
+    const std::size_t limit = parse_limit(r, 20, 100);
+    json::array a;
+    std::string end_id;
+    if (c.usdt)
+      for (const auto& bill : engine.bills(kFuturesAccount, all_digits(st) ? std::stoll(st) : 0, c.sym())) {
+        if (a.size() >= limit) break;
+        if (!bt.empty() && business_type(bill) != bt) continue;
+        if (all_digits(idlt) && bill.id >= std::stoull(idlt)) continue;
+        if (all_digits(et) && bill.ts_ms > std::stoll(et)) continue;
+        a.push_back(bill_json(bill));
+        end_id = std::to_string(bill.id);
+      }
+    return ok(json::object{{"bills", std::move(a)}, {"endId", end_id}});
   }
 };
 
@@ -1626,6 +3061,10 @@ void BitgetSimulator::stop() {
   else
     asio::post(impl->io, cancel);
   if (impl->server) impl->server->stop();
+}
+
+std::string BitgetSimulator::perp_engine_symbol(std::string_view wire_symbol) {
+  return Impl::perp_symbol(wire_symbol);
 }
 
 uint16_t BitgetSimulator::port() const noexcept {

@@ -1,7 +1,8 @@
-// Bitget V2 SPOT simulator front-end: REST (/api/v2/...) and WebSocket (/v2/ws/public, /v2/ws/private) on one
-// port, backed by the shared MatchingEngine, with a seeded moving market. Wire shapes follow
-// shared/protocols/bitget.md §2–§6 and §9 so independent clients (ccxt, Hummingbot) work given only base
-// URLs.
+// Bitget V2 simulator front-end: spot (`/api/v2/spot/...`, WS instType SPOT) and USDT-M perpetuals
+// (`/api/v2/mix/...`, WS instType USDT-FUTURES) on one port (REST and WebSocket /v2/ws/public,
+// /v2/ws/private), backed by the shared MatchingEngine, with a seeded moving market. Wire shapes follow
+// shared/protocols/bitget.md §2–§7 and §9 so independent clients (ccxt, Hummingbot) work given only base
+// URLs. What is served: docs/bitget-sim.md.
 #pragma once
 
 #include <atomic>
@@ -27,14 +28,18 @@ struct SimulatorOptions {
   int activity_interval_ms = 250;   ///< one activity step per symbol per interval; <= 0 disables the timer
   int book_push_interval_ms = 150;  ///< batching interval of `books` / `ticker` pushes
   bool activity = true;             ///< start with the market activity running
+  /// Funding settlement interval of the perpetuals (Bitget: 8 h, at 00:00/08:00/16:00 UTC); tests shorten it.
+  int64_t funding_interval_ms = 8LL * 3600 * 1000;
 };
 
-/// The funded test account (one key).
+/// The funded test account (one key). Like real Bitget, the key has a spot account and a separate USDT-M
+/// futures account (own wallet): two engine accounts behind the same credentials.
 struct SimCredentials {
   std::string api_key;
   std::string secret_key;
   std::string passphrase;
-  AccountId account = 0;
+  AccountId account = 0;          ///< spot account
+  AccountId futures_account = 0;  ///< USDT-FUTURES account (USDT wallet)
 };
 
 /// Thread affinity: construct, start() and all engine access on the io_context's thread (or before it runs);
@@ -59,6 +64,10 @@ class BitgetSimulator : public ServerHandler {
   std::string ws_private_url() const;  ///< ws://127.0.0.1:PORT/v2/ws/private
   /// One JSON line: rest, ws_public, ws_private, api_key, secret_key, passphrase.
   std::string banner_json() const;
+
+  /// The engine symbol of a USDT-M perpetual (spot and perpetual share wire ids, e.g. "BTCUSDT", so the
+  /// perpetuals are kept under distinct engine symbols, e.g. "BTCUSDT_UMCBL").
+  static std::string perp_engine_symbol(std::string_view wire_symbol);
 
   /// Engine and ledger: io thread only (or while the io_context is not running).
   MatchingEngine& engine() noexcept;
