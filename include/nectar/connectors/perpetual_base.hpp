@@ -73,6 +73,8 @@ class PerpetualExchangeBase : public ExchangeBase, public PerpetualConnector {
   void replace_positions(const std::vector<Position>& positions);
   void update_funding_info(const FundingInfo& info);
   void set_known_position_mode(PositionMode mode) { position_mode_ = mode; }
+  /// Records the leverage the exchange reports for a pair (e.g. set earlier in the exchange's UI).
+  void set_known_leverage(const TradingPair& pair, int leverage) { leverage_[pair] = leverage; }
 
   // ExchangeBase
   std::string validate_order(const InFlightOrder& order) const override;

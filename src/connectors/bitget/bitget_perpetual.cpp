@@ -105,6 +105,22 @@ asio::awaitable<void> BitgetPerpetual::apply_margin_mode() {
       failure = e.what();
     }
     if (failure) spdlog::warn("{}: {}", name(), *failure);  // e.g. refused while a position is open
+    // The leverage already set on the exchange (perhaps in its UI) is what new orders will use.
+    std::optional<json::value> account;
+    try {
+      account = co_await private_request("GET", "/api/v2/mix/account/account",
+                                         "symbol=" + symbol_for_pair(pair) + "&productType=" + product_type_ +
+                                             "&marginCoin=" + collateral(pair),
+                                         "", kAssets, "reading leverage of " + pair.str());
+    } catch (const ExchangeError& e) {
+      spdlog::warn("{}: {}", name(), e.what());
+    }
+    if (account && account->is_object()) {
+      const auto& a = account->get_object();
+      const int64_t lev =
+          int_of(a, margin_mode_ == "crossed" ? "crossedMarginLeverage" : "isolatedLongLever");
+      if (lev > 0) set_known_leverage(pair, static_cast<int>(lev));
+    }
   }
 }
 
