@@ -15,6 +15,7 @@ std::string_view event_name(const Event& e) {
     std::string_view operator()(const OrderExpiredEvent&) const { return "OrderExpired"; }
     std::string_view operator()(const BalanceUpdateEvent&) const { return "BalanceUpdate"; }
     std::string_view operator()(const FundingPaymentEvent&) const { return "FundingPayment"; }
+    std::string_view operator()(const PositionLiquidatedEvent&) const { return "PositionLiquidated"; }
     std::string_view operator()(const PositionModeChangedEvent&) const { return "PositionModeChanged"; }
   };
   return std::visit(Namer{}, e);

@@ -362,9 +362,8 @@ void OrderJournal::on_event(const Event& event) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, FundingPaymentEvent>) {
           store_.record_funding(name, e);
-        } else if constexpr (std::is_same_v<T, BalanceUpdateEvent> ||
-                             std::is_same_v<T, PositionModeChangedEvent>) {
-          // not order history
+        } else if constexpr (!requires { e.client_order_id; }) {
+          // not order history (balances, position mode, liquidations)
         } else {
           const InFlightOrder* order = connector_.order(e.client_order_id);
           if constexpr (std::is_same_v<T, OrderFilledEvent>) {

@@ -34,6 +34,8 @@ inline constexpr sim::AccountId kTaker = 4242;  // another trader on the simulat
 template <class Conn>
 class SimConnectorFixture : public ::testing::Test {
  protected:
+  /// Suite-specific loop intervals, applied before the connector starts.
+  virtual void tune_timings(ExchangeTimings&) {}
   /// Simulator settings of this suite (fast activity, paused at start).
   virtual SimulatorOptions sim_options() const {
     SimulatorOptions o;
@@ -127,6 +129,7 @@ class SimConnectorFixture : public ::testing::Test {
       t.order_min_age_for_poll = 200ms;
       t.balance_poll = 1000ms;
       t.user_stream_silence = 5000ms;
+      tune_timings(t);
       sub = conn->events().subscribe([this](const Event& e) { events.push_back(e); });
       conn->start();
       return 0;

@@ -136,9 +136,9 @@ class BitgetPerpetualMapping : public ::testing::Test {
     sim_thread.join();
   }
   template <class F>
-  auto run(F&& f) -> decltype(asio::co_spawn(std::declval<asio::io_context&>(), std::forward<F>(f),
-                                             asio::use_future)
-                                  .get()) {
+  auto run(F&& f)
+      -> decltype(asio::co_spawn(std::declval<asio::io_context&>(), std::forward<F>(f), asio::use_future)
+                      .get()) {
     return asio::co_spawn(cio, std::forward<F>(f), asio::use_future).get();
   }
   json::object place(TradeType side, PositionAction action, PositionMode mode,

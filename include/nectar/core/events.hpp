@@ -105,6 +105,15 @@ struct FundingPaymentEvent {
   std::string payment_id;  ///< exchange's id, used to emit each payment once
 };
 
+/// The exchange closed a position by liquidation (perpetuals).
+struct PositionLiquidatedEvent {
+  int64_t timestamp_ms = 0;
+  TradingPair pair;
+  PositionSide side = PositionSide::kLong;
+  Decimal amount;  ///< base units closed
+  Decimal price;   ///< liquidation fill price
+};
+
 struct PositionModeChangedEvent {
   int64_t timestamp_ms = 0;
   TradingPair pair;
@@ -113,9 +122,9 @@ struct PositionModeChangedEvent {
   std::string message;
 };
 
-using Event = std::variant<OrderSubmittedEvent, OrderCreatedEvent, OrderFilledEvent, OrderCompletedEvent, OrderCancelledEvent,
-                           OrderFailedEvent, OrderExpiredEvent, BalanceUpdateEvent, FundingPaymentEvent,
-                           PositionModeChangedEvent>;
+using Event = std::variant<OrderSubmittedEvent, OrderCreatedEvent, OrderFilledEvent, OrderCompletedEvent,
+                           OrderCancelledEvent, OrderFailedEvent, OrderExpiredEvent, BalanceUpdateEvent,
+                           FundingPaymentEvent, PositionLiquidatedEvent, PositionModeChangedEvent>;
 
 /// Human-readable name of the event kind ("OrderFilled", ...), for logs.
 std::string_view event_name(const Event& e);

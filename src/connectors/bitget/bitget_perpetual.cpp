@@ -492,6 +492,22 @@ void BitgetPerpetual::on_channel_push(std::string_view channel, std::string_view
   }
 }
 
+void BitgetPerpetual::on_foreign_order_push(const json::object& o) {
+  const std::string_view trade_side = str_or(o, "tradeSide");
+  if (trade_side.rfind("burst_close", 0) != 0 || str_or(o, "status") != "filled") return;
+  auto pair = pair_for_symbol(str_or(o, "instId", str_or(o, "symbol")));
+  if (!pair) return;
+  PositionLiquidatedEvent e;
+  e.timestamp_ms = int_of(o, "uTime");
+  e.pair = *pair;
+  e.side = trade_side == "burst_close_short" ? PositionSide::kShort : PositionSide::kLong;
+  e.amount = dec(o, "accBaseVolume").value_or(dec_or_zero(o, "size"));
+  e.price = dec(o, "priceAvg").value_or(dec_or_zero(o, "fillPrice"));
+  spdlog::error("{}: {} {} position of {} liquidated at {}", name(), pair->str(),
+                e.side == PositionSide::kLong ? "long" : "short", e.amount.to_string(), e.price.to_string());
+  events().publish(e);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Registry
 

@@ -279,7 +279,10 @@ void BitgetCommon<Base>::handle_order_push(const json::object& o) {
   const std::string exchange_id(str_or(o, "orderId"));
   InFlightOrder* order = client_id.empty() ? nullptr : this->tracker().find(client_id);
   if (!order && !exchange_id.empty()) order = this->tracker().find_by_exchange_id(exchange_id);
-  if (!order) return;  // not placed by this connector
+  if (!order) {
+    on_foreign_order_push(o);
+    return;
+  }
   const std::string id = order->client_order_id();
   const TradingPair pair = order->pair();
 

@@ -49,6 +49,8 @@ class BitgetPerpetual : public BitgetCommon<PerpetualExchangeBase> {
   std::vector<std::string> extra_private_channels() const override { return {"account", "positions"}; }
   void on_channel_push(std::string_view channel, std::string_view inst_id, std::string_view action,
                        const boost::json::array& data) override;
+  /// Liquidations arrive as the exchange's own orders (tradeSide burst_close_long|short).
+  void on_foreign_order_push(const boost::json::object& order) override;
 
  private:
   /// Sets the margin mode of every pair once the rules are known.

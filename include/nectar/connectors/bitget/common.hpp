@@ -56,6 +56,9 @@ class BitgetCommon : public Base {
   /// The `orders` push of one order, once the shared fill and state handling is done (perpetuals read the
   /// position fields).
   virtual void after_order_push(const boost::json::object&) {}
+  /// An `orders` push of an order this connector did not place (another client, or the exchange itself, e.g.
+  /// a liquidation).
+  virtual void on_foreign_order_push(const boost::json::object&) {}
 
   // ---- services ----
   /// Unsigned GET (adds the demo header where needed); returns the envelope's `data`. Throws ExchangeError.
