@@ -145,8 +145,9 @@ int main(int argc, char** argv) {
   auto* demo = app.add_subcommand("demo", "Run the simulator core with market activity and a smoke client");
   demo->add_option("--duration", duration, "Stop after this many seconds (0 = until Ctrl-C)");
   demo->add_option("--seed", seed, "Seed of the market activity");
-  auto* sim =
-      app.add_subcommand("sim", "Run a local exchange simulator: nectar sim bitget [--port N] [--seed S]");
+  auto* sim = app.add_subcommand(
+      "sim",
+      "Run a local exchange simulator (spot and USDT-M perpetuals): nectar sim bitget [--port N] [--seed S]");
   std::string exchange;
   int port = 0;
   sim->add_option("exchange", exchange, "Exchange to simulate (bitget)")->required();
@@ -155,7 +156,7 @@ int main(int argc, char** argv) {
   nectar::app::ProbeOptions probe;
   auto* probe_cmd = app.add_subcommand(
       "probe", "Connect one connector, show its rules, book and balances, and optionally place one order");
-  probe_cmd->add_option("connector", probe.connector, "Connector id (bitget)")->required();
+  probe_cmd->add_option("connector", probe.connector, "Connector id (bitget, bitget_perpetual)")->required();
   probe_cmd->add_option("--env", probe.environment, "production | demo | simulator");
   probe_cmd->add_option("--sim-banner", probe.sim_banner,
                         "The JSON line printed by `nectar sim <exchange>` (URLs and test keys)");
@@ -169,6 +170,8 @@ int main(int argc, char** argv) {
   probe_cmd->add_option("--price", probe.price, "Limit price (not for market orders)");
   probe_cmd->add_option("--type", probe.type, "limit | limit_maker | market")
       ->check(CLI::IsMember({"limit", "limit_maker", "market"}));
+  probe_cmd->add_option("--action", probe.action, "Perpetuals: open | close")
+      ->check(CLI::IsMember({"open", "close"}));
   probe_cmd->add_option("--cancel-after", probe.cancel_after_s,
                         "Cancel a still-open order after S seconds (negative: leave it open)");
   probe_cmd->add_option("--timeout", probe.timeout_s, "Give up after S seconds");

@@ -147,6 +147,18 @@ asio::awaitable<int> probe(Connector& c, const ProbeOptions& o, TradingPair pair
       std::printf("%24s | %s\n", bid.c_str(), ask.c_str());
     }
   }
+  if (auto* perp = dynamic_cast<PerpetualConnector*>(&c)) {
+    std::printf("position mode %s\n", std::string(to_string(perp->position_mode())).c_str());
+    if (auto f = perp->funding_info(pair)) {
+      std::printf("mark %s, index %s, funding rate %s\n", f->mark_price.to_string().c_str(),
+                  f->index_price.to_string().c_str(), f->rate.to_string().c_str());
+    }
+    for (const auto& p : perp->positions()) {
+      std::printf("position %s %s %s @ %s, uPnL %s, %dx\n", p.pair.str().c_str(),
+                  p.side == PositionSide::kLong ? "long" : "short", p.amount.to_string().c_str(),
+                  p.entry_price.to_string().c_str(), p.unrealized_pnl.to_string().c_str(), p.leverage);
+    }
+  }
   std::printf("balances:\n");
   for (const auto& bal : c.balances()) {
     if (bal.total.is_zero()) continue;
@@ -165,8 +177,11 @@ asio::awaitable<int> probe(Connector& c, const ProbeOptions& o, TradingPair pair
       co_await c.stop();
       co_return 2;
     }
-    const std::string id =
-        o.side == "buy" ? c.buy(pair, *amount, *type, *price) : c.sell(pair, *amount, *type, *price);
+    const PositionAction action = o.action == "open"    ? PositionAction::kOpen
+                                  : o.action == "close" ? PositionAction::kClose
+                                                        : PositionAction::kNil;
+    const std::string id = o.side == "buy" ? c.buy(pair, *amount, *type, *price, action)
+                                           : c.sell(pair, *amount, *type, *price, action);
     std::printf("placed %s %s %s %s%s as %s\n", o.type.c_str(), o.side.c_str(), amount->to_string().c_str(),
                 pair.base.c_str(), o.price.empty() ? "" : (" @ " + o.price).c_str(), id.c_str());
     std::fflush(stdout);

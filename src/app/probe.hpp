@@ -17,6 +17,7 @@ struct ProbeOptions {
   std::string amount;
   std::string price;
   std::string type = "limit";  ///< limit | limit_maker | market
+  std::string action;          ///< perpetuals: open | close ("" = none)
   double cancel_after_s = 5;   ///< cancel a still-open order after this long (< 0: leave it open)
   double timeout_s = 30;
 };

@@ -296,4 +296,28 @@ TEST_F(BitgetPerpetualE2E, BadRequestsGetClearErrors) {
       << "nothing reached the exchange";
 }
 
+TEST_F(BitgetPerpetualE2E, HedgeModeLimitOpenAndLimitClose) {
+  start_perp();
+  set_position_mode(PositionMode::kHedge);
+  ASSERT_EQ(on_client([&] { return conn->position_mode(); }), PositionMode::kHedge);
+  const Decimal bid = sim_best(kSym, true) + "0.1"_d;
+  const std::string open =
+      place(TradeType::kBuy, kBtc, "0.02"_d, OrderType::kLimit, bid, PositionAction::kOpen);
+  ASSERT_TRUE(eventually([&] { return state_of(open) == OrderState::kOpen; }));
+  taker(kSym, TradeType::kSell, "0.02"_d);
+  ASSERT_TRUE(eventually([&] { return is_done(open); }));
+  ASSERT_TRUE(eventually([&] { return in_sync(); }));
+  EXPECT_EQ(sim_position(PositionSide::kLong)->entry_price, bid);
+
+  // Close the long with a resting sell: sent as side buy + tradeSide close, it must not open a short.
+  const Decimal ask = sim_best(kSym, false) - "0.1"_d;
+  const std::string close =
+      place(TradeType::kSell, kBtc, "0.02"_d, OrderType::kLimit, ask, PositionAction::kClose);
+  ASSERT_TRUE(eventually([&] { return state_of(close) == OrderState::kOpen; }));
+  taker(kSym, TradeType::kBuy, "0.02"_d);
+  ASSERT_TRUE(eventually([&] { return is_done(close); }));
+  ASSERT_TRUE(eventually([&] { return in_sync() && on_client([&] { return conn->positions().empty(); }); }));
+  EXPECT_FALSE(sim_position(PositionSide::kShort).has_value());
+}
+
 }  // namespace
