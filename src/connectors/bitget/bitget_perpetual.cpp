@@ -315,26 +315,15 @@ asio::awaitable<std::vector<TradeUpdate>> BitgetPerpetual::fetch_order_fills(con
     for (const auto& v : list) {
       if (!v.is_object()) continue;
       const auto& f = v.get_object();
-      TradeUpdate t;
-      t.trade_id = std::string(str_or(f, "tradeId"));
+      TradeUpdate t = trade_of(f, kFuturesFillKeys);
       t.client_order_id = order.client_order_id();
-      t.exchange_order_id = std::string(str_or(f, "orderId"));
       t.pair = order.pair();
-      t.fill_price = dec_or_zero(f, "price");
-      t.fill_base_amount = dec_or_zero(f, "baseVolume");
-      t.fill_quote_amount = dec(f, "quoteVolume").value_or(t.fill_price.mul(t.fill_base_amount));
-      auto fd = f.find("feeDetail");
-      t.fee = fill_fee(fd == f.end() ? nullptr : &fd->value());
-      t.fill_timestamp_ms = int_of(f, "cTime");
-      t.is_maker = str_or(f, "tradeScope") == "maker";
       if (!t.trade_id.empty()) out.push_back(std::move(t));
       end_id = std::string(str_or(f, "tradeId"));
     }
     if (list.size() < 100) break;
   }
-  std::sort(out.begin(), out.end(), [](const TradeUpdate& a, const TradeUpdate& b) {
-    return a.fill_timestamp_ms < b.fill_timestamp_ms;
-  });
+  sort_by_time(out);
   co_return out;
 }
 

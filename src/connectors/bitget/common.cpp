@@ -20,6 +20,36 @@ constexpr std::size_t kMaxPendingFills = 1000;
 constexpr int kMaxRateLimitRetries = 8;
 constexpr int64_t kPendingFillTtlMs = 10 * 60 * 1000;
 
+/// A data push of a stream: {"action", "arg":{"channel","instId"}, "data":[...]}.
+struct Push {
+  std::string_view channel;
+  std::string_view inst_id;
+  std::string_view action;
+  const json::array* data = nullptr;
+};
+
+/// Parses a frame into `doc`; events (subscribe acks, errors, which are logged) and frames without arg/data
+/// give nullopt. Throws std::runtime_error when the frame is not JSON.
+std::optional<Push> read_push(std::string_view message, json::value& doc, const std::string& connector,
+                              std::string_view stream) {
+  boost::system::error_code ec;
+  doc = json::parse(message, ec);
+  if (ec || !doc.is_object()) throw std::runtime_error("not JSON");
+  const auto& m = doc.get_object();
+  if (auto event = str_or(m, "event"); !event.empty()) {
+    if (event == "error")
+      spdlog::error("{}: {} stream error: {}", connector, stream,
+                    ws_error(code_of(m), str_or(m, "msg")).what());
+    return std::nullopt;
+  }
+  auto arg = m.find("arg");
+  auto data = m.find("data");
+  if (arg == m.end() || !arg->value().is_object() || data == m.end() || !data->value().is_array())
+    return std::nullopt;
+  const auto& a = arg->value().get_object();
+  return Push{str_or(a, "channel"), str_or(a, "instId"), str_or(m, "action"), &data->value().get_array()};
+}
+
 }  // namespace
 
 std::vector<net::RateLimit> rate_limits() {
@@ -163,25 +193,12 @@ void BitgetCommon<Base>::on_public_message(std::string_view message) {
     case BookOutcome::kNotBooks:
       break;
   }
-  boost::system::error_code ec;
-  json::value doc = json::parse(message, ec);
-  if (ec || !doc.is_object()) throw std::runtime_error("not JSON");
-  const auto& m = doc.get_object();
-  if (auto event = str_or(m, "event"); !event.empty()) {
-    if (event == "error") {
-      spdlog::error("{}: public stream error: {}", this->name(),
-                    ws_error(code_of(m), str_or(m, "msg")).what());
-    }
-    return;
-  }
-  auto arg = m.find("arg");
-  auto data = m.find("data");
-  if (arg == m.end() || !arg->value().is_object() || data == m.end() || !data->value().is_array()) return;
-  const auto& a = arg->value().get_object();
-  const std::string_view channel = str_or(a, "channel");
-  const std::string_view inst_id = str_or(a, "instId");
+  json::value doc;
+  const auto push = read_push(message, doc, this->name(), "public");
+  if (!push) return;
+  const auto& [channel, inst_id, action, data] = *push;
   if (channel != "trade") {
-    on_channel_push(channel, inst_id, str_or(m, "action"), data->value().get_array());
+    on_channel_push(channel, inst_id, action, *data);
     return;
   }
   auto pair = this->pair_for_symbol(inst_id);
@@ -189,7 +206,7 @@ void BitgetCommon<Base>::on_public_message(std::string_view message) {
   // The newest trade has the largest ts (the first push lists recent trades).
   int64_t newest = -1;
   std::optional<Decimal> price;
-  for (const auto& v : data->value().get_array()) {
+  for (const auto& v : *data) {
     if (!v.is_object()) continue;
     const int64_t ts = int_of(v.get_object(), "ts");
     if (ts < newest) continue;
@@ -242,24 +259,12 @@ asio::awaitable<void> BitgetCommon<Base>::open_private_stream(net::ManagedWebSoc
 template <class Base>
 void BitgetCommon<Base>::on_private_message(std::string_view message) {
   if (message == "pong") return;
-  boost::system::error_code ec;
-  json::value doc = json::parse(message, ec);
-  if (ec || !doc.is_object()) throw std::runtime_error("not JSON");
-  const auto& m = doc.get_object();
-  if (auto event = str_or(m, "event"); !event.empty()) {
-    if (event == "error") {
-      spdlog::error("{}: private stream error: {}", this->name(),
-                    ws_error(code_of(m), str_or(m, "msg")).what());
-    }
-    return;
-  }
-  auto arg = m.find("arg");
-  auto data = m.find("data");
-  if (arg == m.end() || !arg->value().is_object() || data == m.end() || !data->value().is_array()) return;
-  const auto& a = arg->value().get_object();
-  const std::string_view channel = str_or(a, "channel");
+  json::value doc;
+  const auto push = read_push(message, doc, this->name(), "private");
+  if (!push) return;
+  const auto& [channel, inst_id, action, data] = *push;
   if (channel == "orders" || channel == "fill") {
-    for (const auto& v : data->value().get_array()) {
+    for (const auto& v : *data) {
       if (!v.is_object()) continue;
       if (channel == "orders") {
         handle_order_push(v.get_object());
@@ -270,7 +275,7 @@ void BitgetCommon<Base>::on_private_message(std::string_view message) {
     if (channel == "orders") retry_pending_fills();
     return;
   }
-  on_channel_push(channel, str_or(a, "instId"), str_or(m, "action"), data->value().get_array());
+  on_channel_push(channel, inst_id, action, *data);
 }
 
 template <class Base>
@@ -317,17 +322,8 @@ void BitgetCommon<Base>::handle_order_push(const json::object& o) {
 
 template <class Base>
 void BitgetCommon<Base>::handle_fill_push(const json::object& f) {
-  TradeUpdate t;
-  t.trade_id = std::string(str_or(f, "tradeId"));
-  t.exchange_order_id = std::string(str_or(f, "orderId"));
+  TradeUpdate t = trade_of(f);
   if (t.trade_id.empty() || t.exchange_order_id.empty()) return;
-  t.fill_price = dec_or_zero(f, "priceAvg");
-  t.fill_base_amount = dec_or_zero(f, "size");
-  t.fill_quote_amount = dec(f, "amount").value_or(t.fill_price.mul(t.fill_base_amount));
-  auto fd = f.find("feeDetail");
-  t.fee = fill_fee(fd == f.end() ? nullptr : &fd->value());
-  t.fill_timestamp_ms = int_of(f, "cTime");
-  t.is_maker = str_or(f, "tradeScope") == "maker";
   if (const InFlightOrder* order = this->tracker().find_by_exchange_id(t.exchange_order_id)) {
     t.client_order_id = order->client_order_id();
     t.pair = order->pair();

@@ -2,6 +2,7 @@
 // WebSocket frames. Included only by src/connectors/bitget/*.cpp (Boost.JSON stays out of public headers).
 #pragma once
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <optional>
 #include <string>
@@ -148,6 +149,38 @@ inline TradeFee fill_fee(const json::value* detail) {
     return fee;
   }
   return fee_of(str_or(*o, "feeCoin"), dec_or_zero(*o, "totalFee"));
+}
+
+/// Field names of one fill as a Bitget endpoint writes them (spot REST and the `fill` channel: priceAvg /
+/// size / amount; futures REST: price / baseVolume / quoteVolume).
+struct FillKeys {
+  std::string_view price = "priceAvg";
+  std::string_view base = "size";
+  std::string_view quote = "amount";
+};
+inline constexpr FillKeys kFuturesFillKeys{"price", "baseVolume", "quoteVolume"};
+
+/// One fill object → TradeUpdate (ids, price, amounts, fee with Bitget's sign undone, time, maker flag).
+/// Client order id and pair are the caller's to set.
+inline TradeUpdate trade_of(const json::object& f, FillKeys keys = {}) {
+  TradeUpdate t;
+  t.trade_id = std::string(str_or(f, "tradeId"));
+  t.exchange_order_id = std::string(str_or(f, "orderId"));
+  t.fill_price = dec_or_zero(f, keys.price);
+  t.fill_base_amount = dec_or_zero(f, keys.base);
+  t.fill_quote_amount = dec(f, keys.quote).value_or(t.fill_price.mul(t.fill_base_amount));
+  auto fd = f.find("feeDetail");
+  t.fee = fill_fee(fd == f.end() ? nullptr : &fd->value());
+  t.fill_timestamp_ms = int_of(f, "cTime");
+  t.is_maker = str_or(f, "tradeScope") == "maker";
+  return t;
+}
+
+/// Oldest first, so that fill events come in execution order.
+inline void sort_by_time(std::vector<TradeUpdate>& fills) {
+  std::sort(fills.begin(), fills.end(), [](const TradeUpdate& a, const TradeUpdate& b) {
+    return a.fill_timestamp_ms < b.fill_timestamp_ms;
+  });
 }
 
 inline std::string side_of(TradeType side) {
