@@ -254,17 +254,7 @@ void BitgetExchange::on_channel_push(std::string_view channel, std::string_view 
 // Registry
 
 ConnectorInfo spot_connector_info() {
-  ConnectorInfo info;
-  info.id = "bitget";
-  info.perpetual = false;
-  info.credentials = {{"api_key", "Enter your Bitget API key"},
-                      {"secret_key", "Enter your Bitget secret key"},
-                      {"passphrase", "Enter your Bitget passphrase"}};
-  info.environments[Environment::kProduction] = {"https://api.bitget.com", "wss://ws.bitget.com/v2/ws/public",
-                                                 "wss://ws.bitget.com/v2/ws/private"};
-  // Demo trading: same REST host plus the `paptrading: 1` header (added when environment is demo).
-  info.environments[Environment::kDemo] = {"https://api.bitget.com", "wss://wspap.bitget.com/v2/ws/public",
-                                           "wss://wspap.bitget.com/v2/ws/private"};
+  ConnectorInfo info = connector_info("bitget", false, "Bitget");
   info.factory = endpoint_factory<BitgetExchange>(info.id, info.environments);
   return info;
 }

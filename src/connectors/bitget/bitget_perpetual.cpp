@@ -501,16 +501,7 @@ void BitgetPerpetual::on_foreign_order_push(const json::object& o) {
 // Registry
 
 ConnectorInfo perpetual_connector_info() {
-  ConnectorInfo info;
-  info.id = "bitget_perpetual";
-  info.perpetual = true;
-  info.credentials = {{"api_key", "Enter your Bitget Perpetual API key"},
-                      {"secret_key", "Enter your Bitget Perpetual secret key"},
-                      {"passphrase", "Enter your Bitget Perpetual passphrase"}};
-  info.environments[Environment::kProduction] = {"https://api.bitget.com", "wss://ws.bitget.com/v2/ws/public",
-                                                 "wss://ws.bitget.com/v2/ws/private"};
-  info.environments[Environment::kDemo] = {"https://api.bitget.com", "wss://wspap.bitget.com/v2/ws/public",
-                                           "wss://wspap.bitget.com/v2/ws/private"};
+  ConnectorInfo info = connector_info("bitget_perpetual", true, "Bitget Perpetual");
   info.factory = endpoint_factory<BitgetPerpetual>(info.id, info.environments);
   return info;
 }

@@ -63,6 +63,21 @@ std::vector<net::RateLimit> rate_limits() {
   };
 }
 
+ConnectorInfo connector_info(std::string id, bool perpetual, const std::string& product) {
+  ConnectorInfo info;
+  info.id = std::move(id);
+  info.perpetual = perpetual;
+  info.credentials = {{"api_key", "Enter your " + product + " API key"},
+                      {"secret_key", "Enter your " + product + " secret key"},
+                      {"passphrase", "Enter your " + product + " passphrase"}};
+  info.environments[Environment::kProduction] = {"https://api.bitget.com", "wss://ws.bitget.com/v2/ws/public",
+                                                 "wss://ws.bitget.com/v2/ws/private"};
+  // Demo trading: same REST host plus the `paptrading: 1` header (added when environment is demo).
+  info.environments[Environment::kDemo] = {"https://api.bitget.com", "wss://wspap.bitget.com/v2/ws/public",
+                                           "wss://wspap.bitget.com/v2/ws/private"};
+  return info;
+}
+
 template <class Base>
 struct BitgetCommon<Base>::Books final : BookResolver {
   explicit Books(BitgetCommon& exchange) : self(exchange) {}

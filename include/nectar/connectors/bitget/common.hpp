@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nectar/connectors/exchange_base.hpp"
+#include "nectar/connectors/registry.hpp"
 
 namespace boost::json {
 class value;
@@ -24,6 +25,11 @@ class BookParser;
 
 /// Bitget's rate-limit pools (per second, as documented) shared by both markets.
 std::vector<net::RateLimit> rate_limits();
+
+/// Registry entry common to both markets: id, the three credentials (prompts name `product`, e.g. "Bitget" or
+/// "Bitget Perpetual"), and the production and demo-trading environments (demo: `paptrading` header + wspap
+/// hosts). The caller adds its factory.
+ConnectorInfo connector_info(std::string id, bool perpetual, const std::string& product);
 
 template <class Base>
 class BitgetCommon : public Base {
