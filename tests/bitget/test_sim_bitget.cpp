@@ -16,6 +16,7 @@
 #include "nectar/net/http_client.hpp"
 #include "nectar/net/websocket_client.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
+#include "sim_rest_fixture.hpp"
 
 using namespace nectar;
 namespace asio = boost::asio;
@@ -39,59 +40,8 @@ struct Books : bitget::BookResolver {
   }
 };
 
-class BitgetSim : public ::testing::Test {
+class BitgetSim : public testing_support::SimRestFixture {
  protected:
-  void SetUp() override {
-    SimulatorOptions o;
-    o.activity_interval_ms = 40;
-    o.book_push_interval_ms = 60;
-    o.seed = 7;
-    sim = std::make_unique<BitgetSimulator>(io, o);
-    sim->start();
-    sim->set_activity_paused(true);
-    server_thread = std::thread([this] { io.run(); });
-    http = std::make_unique<net::HttpClient>(cio.get_executor());
-    client_thread = std::thread([this] { cio.run(); });
-  }
-  void TearDown() override {
-    sim->stop();
-    io.stop();
-    server_thread.join();
-    http.reset();
-    cio_guard.reset();
-    cio.stop();
-    client_thread.join();
-    sim.reset();
-  }
-
-  template <class F>
-  auto run(F&& f) {
-    return asio::co_spawn(cio, std::forward<F>(f), asio::use_future).get();
-  }
-
-  net::HttpResponse rest(std::string method, std::string target, std::string body = {}, bool sign = false,
-                         std::vector<std::pair<std::string, std::string>> headers = {}) {
-    if (sign) {
-      const auto q = target.find('?');
-      const std::string path = target.substr(0, q);
-      const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
-      const auto& c = sim->credentials();
-      headers = bitget::auth_headers(c.api_key, c.secret_key, c.passphrase, std::to_string(now_ms()), method,
-                                     path, query, body, false);
-    }
-    net::HttpRequest req;
-    req.method = method;
-    req.url = sim->rest_url() + target;
-    req.body = body;
-    req.headers = headers;
-    if (!body.empty() && !sign) req.headers.push_back({"Content-Type", "application/json"});
-    return run(
-        [this, req]() -> asio::awaitable<net::HttpResponse> { co_return co_await http->request(req); });
-  }
-
-  static json::object parse(const net::HttpResponse& r) { return json::parse(r.body).as_object(); }
-  static std::string str(const json::value& v) { return std::string(v.as_string()); }
-
   /// Balance of one coin from /account/assets (available, frozen).
   std::pair<std::string, std::string> balance(const std::string& coin) {
     auto r = rest("GET", "/api/v2/spot/account/assets?coin=" + coin, {}, true);
@@ -100,13 +50,6 @@ class BitgetSim : public ::testing::Test {
     if (d.empty()) return {"0", "0"};
     return {str(d[0].at("available")), str(d[0].at("frozen"))};
   }
-
-  asio::io_context io;
-  asio::io_context cio;
-  asio::executor_work_guard<asio::io_context::executor_type> cio_guard{cio.get_executor()};
-  std::unique_ptr<BitgetSimulator> sim;
-  std::unique_ptr<net::HttpClient> http;
-  std::thread server_thread, client_thread;
 };
 
 TEST_F(BitgetSim, BannerHasUrlsAndCredentials) {

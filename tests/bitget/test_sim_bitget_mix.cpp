@@ -19,6 +19,7 @@
 #include "nectar/net/http_client.hpp"
 #include "nectar/net/websocket_client.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
+#include "sim_rest_fixture.hpp"
 
 using namespace nectar;
 namespace asio = boost::asio;
@@ -41,71 +42,15 @@ Decimal dec(const json::value& v) {
   return Decimal::parse(str(v));
 }
 
-class BitgetMixSim : public ::testing::Test {
+class BitgetMixSim : public testing_support::SimRestFixture {
  protected:
   virtual int64_t funding_interval_ms() const { return 8LL * 3600 * 1000; }
-
-  void SetUp() override {
-    SimulatorOptions o;
-    o.activity_interval_ms = 40;
-    o.book_push_interval_ms = 60;
+  SimulatorOptions options() const override {
+    SimulatorOptions o = SimRestFixture::options();
     o.seed = 11;
     o.funding_interval_ms = funding_interval_ms();
-    sim = std::make_unique<BitgetSimulator>(io, o);
-    sim->start();
-    sim->set_activity_paused(true);
-    server_thread = std::thread([this] { io.run(); });
-    http = std::make_unique<net::HttpClient>(cio.get_executor());
-    client_thread = std::thread([this] { cio.run(); });
+    return o;
   }
-  void TearDown() override {
-    sim->stop();
-    io.stop();
-    server_thread.join();
-    http.reset();
-    cio_guard.reset();
-    cio.stop();
-    client_thread.join();
-    sim.reset();
-  }
-
-  template <class F>
-  auto run(F&& f) {
-    return asio::co_spawn(cio, std::forward<F>(f), asio::use_future).get();
-  }
-
-  /// Runs `f` on the simulator's io thread (engine access) and waits for it.
-  template <class F>
-  void on_io(F f) {
-    std::promise<void> done;
-    asio::post(io, [&] {
-      f();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
-
-  net::HttpResponse rest(std::string method, std::string target, std::string body = {}, bool sign = false) {
-    std::vector<std::pair<std::string, std::string>> headers;
-    if (sign) {
-      const auto q = target.find('?');
-      const std::string path = target.substr(0, q);
-      const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
-      const auto& c = sim->credentials();
-      headers = bitget::auth_headers(c.api_key, c.secret_key, c.passphrase, std::to_string(now_ms()), method,
-                                     path, query, body, false);
-    }
-    net::HttpRequest req;
-    req.method = method;
-    req.url = sim->rest_url() + target;
-    req.body = body;
-    req.headers = headers;
-    if (!body.empty() && !sign) req.headers.push_back({"Content-Type", "application/json"});
-    return run(
-        [this, req]() -> asio::awaitable<net::HttpResponse> { co_return co_await http->request(req); });
-  }
-
-  static json::object parse(const net::HttpResponse& r) { return json::parse(r.body).as_object(); }
 
   json::value get_ok(const std::string& target, bool sign = false) {
     auto r = rest("GET", target, {}, sign);
@@ -188,13 +133,6 @@ class BitgetMixSim : public ::testing::Test {
     const auto& c = sim->credentials();
     return bitget::ws_login_message(c.api_key, c.secret_key, c.passphrase, std::to_string(now_ms()));
   }
-
-  asio::io_context io;
-  asio::io_context cio;
-  asio::executor_work_guard<asio::io_context::executor_type> cio_guard{cio.get_executor()};
-  std::unique_ptr<BitgetSimulator> sim;
-  std::unique_ptr<net::HttpClient> http;
-  std::thread server_thread, client_thread;
 };
 
 // §2.2: contracts with realistic rules; spot and perpetual tables stay separate although the ids are equal.
@@ -703,7 +641,9 @@ TEST_F(BitgetMixSim, LiquidationPushes) {
       EXPECT_TRUE(dec(d.at("pnl")).is_negative());
       liq_at = static_cast<int>(seq.size()) - 1;
     }
-    if (ch == "positions") EXPECT_TRUE(v["data"].as_array().empty()) << msgs[i];
+    if (ch == "positions") {
+      EXPECT_TRUE(v["data"].as_array().empty()) << msgs[i];
+    }
   }
   ASSERT_GE(liq_at, 0) << "no liquidation order push";
   ASSERT_LT(liq_at + 2, static_cast<int>(seq.size()));
