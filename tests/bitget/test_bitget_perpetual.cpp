@@ -320,4 +320,22 @@ TEST_F(BitgetPerpetualE2E, HedgeModeLimitOpenAndLimitClose) {
   EXPECT_FALSE(sim_position(PositionSide::kShort).has_value());
 }
 
+TEST_F(BitgetPerpetualE2E, PostOnlyRestsOrIsRejectedWithReason) {
+  start_perp();
+  const Decimal bid = sim_best(kSym, true);
+  const std::string maker =
+      place(TradeType::kBuy, kBtc, "0.01"_d, OrderType::kLimitMaker, bid, PositionAction::kOpen);
+  ASSERT_TRUE(eventually([&] { return state_of(maker) == OrderState::kOpen; }))
+      << "post-only below the ask rests";
+  const Decimal ask = sim_best(kSym, false);
+  const std::string crossing =
+      place(TradeType::kBuy, kBtc, "0.01"_d, OrderType::kLimitMaker, ask + "1"_d, PositionAction::kOpen);
+  ASSERT_TRUE(eventually([&] { return is_done(crossing); }));
+  EXPECT_EQ(state_of(crossing), OrderState::kFailed);
+  ASSERT_EQ(events_of<OrderFailedEvent>(crossing).size(), 1u);
+  EXPECT_NE(events_of<OrderFailedEvent>(crossing)[0].reason.find("post-only"), std::string::npos)
+      << events_of<OrderFailedEvent>(crossing)[0].reason;
+  EXPECT_TRUE(events_of<OrderFilledEvent>(crossing).empty());
+}
+
 }  // namespace
