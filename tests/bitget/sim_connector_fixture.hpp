@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "nectar/connectors/exchange_base.hpp"
 #include "nectar/connectors/registry.hpp"
 #include "nectar/core/events.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
