@@ -2,6 +2,7 @@
 //   nectar demo [--duration S] [--seed N]   embedded Bitget simulator + pure market making bot on it
 //   nectar sim bitget [--port N] [--seed S]  local Bitget V2 exchange on 127.0.0.1
 //   nectar probe bitget [...]                connect a connector, show book/balances, try one order
+//   nectar [shell] [--conf DIR]              the interactive client (connect, balance, order_book, ...)
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <csignal>
@@ -11,7 +12,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+#include <filesystem>
+
 #include "demo.hpp"
+#include "nectar/client/shell.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
 #include "probe.hpp"
 
@@ -45,7 +51,12 @@ int run_sim(const std::string& exchange, uint16_t port, uint64_t seed) {
 
 int main(int argc, char** argv) {
   CLI::App app{"nectar: an algorithmic trading engine"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);  // `nectar` alone opens the interactive shell
+  std::string conf_dir = "conf";
+  app.add_option("--conf", conf_dir,
+                 "Configuration directory (encrypted keys in <conf>/secrets, logs in <conf>/logs)");
+  auto* shell_cmd =
+      app.add_subcommand("shell", "Interactive client: connect, balance, order_book, ticker, status");
   int duration = 0;
   uint64_t seed = 42;
   auto* demo = app.add_subcommand(
@@ -86,5 +97,17 @@ int main(int argc, char** argv) {
   if (probe_cmd->parsed()) return nectar::app::run_probe(probe);
   if (demo->parsed()) return nectar::app::run_demo(duration, seed);
   if (sim->parsed()) return run_sim(exchange, static_cast<uint16_t>(port), seed);
+  if (shell_cmd->parsed() || app.get_subcommands().empty()) {
+    // Connector warnings go to a log file, not over the prompt.
+    try {
+      std::filesystem::create_directories(conf_dir + "/logs");
+      spdlog::set_default_logger(spdlog::basic_logger_mt("nectar", conf_dir + "/logs/nectar.log"));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "nectar: cannot open the log file in %s/logs: %s\n", conf_dir.c_str(), e.what());
+    }
+    nectar::client::ShellOptions o;
+    o.config_dir = conf_dir;
+    return nectar::client::run_shell(o);
+  }
   return 0;
 }

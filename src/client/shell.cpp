@@ -1,0 +1,845 @@
+#include "nectar/client/shell.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_future.hpp>
+#include <cctype>
+#include <future>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "client/terminal.hpp"
+#include "nectar/connectors/bitget/bitget_exchange.hpp"
+#include "nectar/connectors/errors.hpp"
+#include "nectar/sim/bitget/simulator.hpp"
+
+namespace nectar::client {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using security::Vault;
+
+namespace {
+
+/// Vault entry key holding the environment chosen at `connect` (stored next to the credentials).
+constexpr const char* kEnvironmentKey = "environment";
+
+struct CommandHelp {
+  const char* name;
+  const char* summary;
+  const char* usage;
+};
+
+constexpr CommandHelp kCommands[] = {
+    {"connect", "List exchanges and their keys, or connect one",
+     "connect                      table of every exchange: Exchange, Keys Added, Keys Confirmed\n"
+     "connect <exchange> [--env production|demo|simulator]\n"
+     "                             asks for the exchange's API keys (hidden), checks them with a private "
+     "call,\n"
+     "                             then saves them in the encrypted vault. `simulator` runs a local copy of\n"
+     "                             the exchange inside nectar and offers its funded test keys."},
+    {"balance", "Balances of every connected exchange",
+     "balance                      asset, total and available"},
+    {"order_book", "Top of an order book",
+     "order_book <pair> [--depth N] [--exchange <exchange>]\n"
+     "                             the N best bids and asks (default 10), e.g. order_book BTC-USDT"},
+    {"ticker", "Best bid, best ask, mid price and last trade", "ticker <pair> [--exchange <exchange>]"},
+    {"status", "Connected exchanges and what each still waits for", "status"},
+    {"help", "List the commands, or explain one", "help [command]"},
+    {"exit", "Stop every connector and leave", "exit"},
+};
+
+std::vector<std::string> split_words(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool is_yes(const std::string& answer) {
+  const std::string a = lower(answer);
+  return a == "yes" || a == "y";
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string describe_missing(const ConnectorStatus& s, bool has_pairs) {
+  std::string out;
+  auto add = [&](bool ok, const std::string& what) {
+    if (!ok) out += (out.empty() ? "" : ", ") + what;
+  };
+  add(s.trading_rules, "trading rules");
+  if (has_pairs) add(s.order_books, "order books");
+  add(s.balances, "balances");
+  add(s.user_stream, "user stream");
+  add(s.orders_reconciled, "reconciliation of restored orders");
+  return out;
+}
+
+std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                  const std::string& indent = "    ") {
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  std::ostringstream o;
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string text = indent;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      std::string cell = cells[i];
+      if (i + 1 < cells.size()) cell.resize(width[i], ' ');
+      text += cell;
+      if (i + 1 < cells.size()) text += "    ";
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    o << text << "\n";
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+  return o.str();
+}
+
+}  // namespace
+
+// One connected exchange: its config (with the keys) and the live connector on the io thread.
+struct Session {
+  ConnectorConfig config;
+  std::unique_ptr<Connector> connector;
+};
+
+struct Shell::Impl {
+  explicit Impl(ShellOptions o) : options(std::move(o)) {
+    out = options.out ? options.out : &std::cout;
+    std::istream* in = options.in ? options.in : &std::cin;
+    const bool terminal = !options.in && !options.out && ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
+    if (options.line_editing && terminal) {
+      std::error_code ec;
+      std::filesystem::create_directories(options.config_dir, ec);
+      reader = make_editline_reader(options.config_dir / ".nectar_history",
+                                    [this](const std::string& line) { return complete(line); });
+    } else {
+      reader = make_stream_reader(*in, *out);
+    }
+    bitget::register_connectors(ConnectorRegistry::instance());
+    io_thread = std::thread([this] { io.run(); });
+  }
+
+  ~Impl() { shutdown(); }
+
+  ShellOptions options;
+  std::ostream* out = nullptr;
+  std::unique_ptr<LineReader> reader;
+  std::optional<Vault> vault;
+
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> io_guard = asio::make_work_guard(io);
+  std::thread io_thread;
+  std::map<std::string, Session> sessions;  // by connector id; connectors touched on the io thread only
+
+  // Embedded simulator (started on the first `--env simulator`).
+  std::unique_ptr<asio::io_context> sim_io;
+  std::unique_ptr<sim::bitget::BitgetSimulator> sim;
+  std::thread sim_thread;
+  bool shut_down = false;
+
+  std::ostream& print() { return *out; }
+  void say(const std::string& text) { *out << text << "\n" << std::flush; }
+
+  std::optional<std::string> secret(const std::string& prompt) {
+    if (options.read_secret) return options.read_secret(prompt);
+    return reader->read_secret(prompt);
+  }
+
+  // ---- io thread helpers ----
+
+  template <class F>
+  auto on_io(F&& f) {
+    std::packaged_task<decltype(f())()> task(std::forward<F>(f));
+    auto fut = task.get_future();
+    asio::post(io, [&task] { task(); });
+    return fut.get();
+  }
+
+  // Member coroutines (no capturing coroutine lambdas).
+  asio::awaitable<void> check_keys(Connector* c) { co_await c->check_credentials(); }
+  asio::awaitable<void> stop_connector(Connector* c) { co_await c->stop(); }
+
+  void destroy(std::unique_ptr<Connector> c, bool started) {
+    if (!c) return;
+    if (started) {
+      try {
+        asio::co_spawn(io, stop_connector(c.get()), asio::use_future).get();
+      } catch (const std::exception& e) {
+        say("Error while stopping " + c->name() + ": " + e.what());
+      }
+    }
+    on_io([&c] {
+      c.reset();
+      return 0;
+    });
+  }
+
+  template <class P>
+  bool wait_until(P pred, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (on_io([&] { return static_cast<bool>(pred()); })) return true;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+
+  // ---- vault ----
+
+  bool unlock() {
+    const auto dir = options.config_dir / "secrets";
+    if (!Vault::exists(dir)) {
+      say("Welcome to nectar. Create a password to protect your exchange API keys; it is asked at every "
+          "start "
+          "and cannot be recovered.");
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        auto first = secret("Enter your new password >>> ");
+        if (!first) return false;
+        if (first->empty()) {
+          say("The password must not be empty.");
+          continue;
+        }
+        auto second = secret("Please reenter your password >>> ");
+        if (!second) {
+          security::secure_wipe(*first);
+          return false;
+        }
+        const bool same = *first == *second;
+        security::secure_wipe(*second);
+        if (!same) {
+          security::secure_wipe(*first);
+          say("The passwords you entered do not match, please try again.");
+          continue;
+        }
+        Secret password(*first);
+        security::secure_wipe(*first);
+        try {
+          vault.emplace(Vault::create(dir, password, options.kdf));
+        } catch (const std::exception& e) {
+          say(std::string("Error: could not create the vault: ") + e.what());
+          return false;
+        }
+        say("Your password is set. Keys saved with `connect` are encrypted with it in " + dir.string() + ".");
+        return true;
+      }
+      say("No password set; nothing was created.");
+      return false;
+    }
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      auto text = secret("Enter your password >>> ");
+      if (!text) return false;
+      Secret password(*text);
+      security::secure_wipe(*text);
+      try {
+        vault.emplace(Vault::open(dir, password));
+        return true;
+      } catch (const security::WrongPasswordError&) {
+        say(attempt < 2 ? "Invalid password - please try again." : "Invalid password.");
+      } catch (const std::exception& e) {
+        say(std::string("Error: could not open the vault: ") + e.what());
+        return false;
+      }
+    }
+    say("Too many wrong passwords; the vault was left unchanged.");
+    return false;
+  }
+
+  // ---- environments ----
+
+  std::optional<Endpoints> simulator_endpoints() {
+    if (options.simulator) return options.simulator->endpoints;
+    if (!sim) {
+      sim_io = std::make_unique<asio::io_context>();
+      sim::bitget::SimulatorOptions so;
+      sim = std::make_unique<sim::bitget::BitgetSimulator>(*sim_io, so);
+      sim->start();  // before its thread runs: allowed
+      sim_thread = std::thread([this] {
+        auto guard = asio::make_work_guard(*sim_io);
+        sim_io->run();
+      });
+      say("Started the embedded Bitget simulator at " + sim->rest_url() + ".");
+    }
+    return Endpoints{sim->rest_url(), sim->ws_public_url(), sim->ws_private_url()};
+  }
+
+  std::map<std::string, Secret> simulator_default_credentials() {
+    if (options.simulator) return options.simulator->default_credentials;
+    if (!sim) return {};
+    const auto& c = sim->credentials();
+    return {{"api_key", Secret(c.api_key)},
+            {"secret_key", Secret(c.secret_key)},
+            {"passphrase", Secret(c.passphrase)}};
+  }
+
+  // ---- connecting ----
+
+  /// Builds, validates and starts a connector. On success replaces the session; on failure prints the
+  /// error and leaves the previous session alone.
+  bool establish(ConnectorConfig config) {
+    if (config.environment == Environment::kSimulator) config.endpoint_override = simulator_endpoints();
+    std::unique_ptr<Connector> conn;
+    try {
+      conn = on_io([&] { return ConnectorRegistry::instance().create(io.get_executor(), config); });
+    } catch (const std::exception& e) {
+      say(std::string("Error: ") + e.what());
+      return false;
+    }
+    std::string error;
+    try {
+      asio::co_spawn(io, check_keys(conn.get()), asio::use_future).get();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (!error.empty()) {
+      destroy(std::move(conn), false);
+      say("Error: " + error);
+      return false;
+    }
+    if (auto it = sessions.find(config.id); it != sessions.end()) {
+      destroy(std::move(it->second.connector), true);
+      sessions.erase(it);
+    }
+    on_io([&] {
+      conn->start();
+      return 0;
+    });
+    const std::string id = config.id;  // (the right side of `=` is evaluated first)
+    sessions[id] = Session{std::move(config), std::move(conn)};
+    return true;
+  }
+
+  std::optional<ConnectorConfig> saved_config(const std::string& id) {
+    auto creds = vault->load(id);
+    if (!creds) return std::nullopt;
+    ConnectorConfig config;
+    config.id = id;
+    if (auto it = creds->find(kEnvironmentKey); it != creds->end()) {
+      config.environment = parse_environment(it->second.reveal()).value_or(Environment::kProduction);
+      creds->erase(it);
+    }
+    config.credentials = std::move(*creds);
+    return config;
+  }
+
+  void save_keys(const ConnectorConfig& config) {
+    auto entry = config.credentials;
+    entry[kEnvironmentKey] = Secret(std::string(to_string(config.environment)));
+    vault->save(config.id, entry);
+  }
+
+  void connect_saved() {
+    for (const auto& id : vault->connectors()) {
+      if (!ConnectorRegistry::instance().find(id)) continue;
+      std::optional<ConnectorConfig> config;
+      try {
+        config = saved_config(id);
+      } catch (const std::exception& e) {
+        say(std::string("Error: ") + e.what());
+        continue;
+      }
+      if (!config) continue;
+      say("Connecting to " + id + " (" + std::string(to_string(config->environment)) +
+          ") with the saved keys...");
+      if (establish(*config)) say("You are now connected to " + id + ".");
+    }
+  }
+
+  void cmd_connect(const std::vector<std::string>& args) {
+    if (args.size() == 1) {
+      std::vector<std::vector<std::string>> rows;
+      const auto saved = vault->connectors();
+      for (const auto& id : ConnectorRegistry::instance().ids()) {
+        const bool added = std::find(saved.begin(), saved.end(), id) != saved.end();
+        const bool confirmed = sessions.count(id) > 0;
+        rows.push_back({id, added ? "Yes" : "No", confirmed ? "Yes" : "No"});
+      }
+      print() << table({"Exchange", "Keys Added", "Keys Confirmed"}, rows) << std::flush;
+      return;
+    }
+    const std::string id = lower(args[1]);
+    const ConnectorInfo* info = ConnectorRegistry::instance().find(id);
+    if (!info) {
+      std::string known;
+      for (const auto& k : ConnectorRegistry::instance().ids()) known += (known.empty() ? "" : ", ") + k;
+      say("Error: '" + args[1] + "' is not an exchange nectar knows (known: " + known + ").");
+      return;
+    }
+    std::optional<Environment> env;
+    for (std::size_t i = 2; i < args.size(); ++i) {
+      if ((args[i] == "--env" || args[i] == "-e") && i + 1 < args.size()) {
+        env = parse_environment(lower(args[++i]));
+        if (!env) {
+          say("Error: unknown environment '" + args[i] + "' (production, demo, simulator).");
+          return;
+        }
+      } else {
+        say("Error: unexpected '" + args[i] +
+            "'. Usage: connect <exchange> [--env production|demo|simulator]");
+        return;
+      }
+    }
+    std::optional<ConnectorConfig> existing;
+    try {
+      existing = saved_config(id);
+    } catch (const std::exception& e) {
+      say(std::string("Error: ") + e.what());
+    }
+    if (existing) {
+      auto answer = reader->read_answer("Would you like to replace your existing keys? (Yes/No) >>> ");
+      if (!answer) return;
+      if (!is_yes(*answer)) {
+        if (env) existing->environment = *env;
+        if (sessions.count(id) && !env) {
+          say("Keys not changed; you are still connected to " + id + ".");
+          return;
+        }
+        if (establish(*existing)) {
+          if (env) save_keys(*existing);
+          say("You are now connected to " + id + ".");
+        }
+        return;
+      }
+    }
+    ConnectorConfig config;
+    config.id = id;
+    config.environment = env.value_or(existing ? existing->environment : Environment::kProduction);
+    if (auto it = sessions.find(id); it != sessions.end())
+      config.trading_pairs = it->second.config.trading_pairs;
+    std::map<std::string, Secret> defaults;
+    if (config.environment == Environment::kSimulator) {
+      simulator_endpoints();
+      defaults = simulator_default_credentials();
+    }
+    for (const auto& spec : info->credentials) {
+      const bool has_default = defaults.count(spec.name) > 0;
+      auto value =
+          secret(spec.prompt + (has_default ? " (Enter for the simulator's test key)" : "") + " >>> ");
+      if (!value) return;
+      if (value->empty()) {
+        if (!has_default) {
+          say("Cancelled: no " + spec.name + " given; your keys were not changed.");
+          return;
+        }
+        config.credentials[spec.name] = defaults[spec.name];
+      } else {
+        config.credentials[spec.name] = Secret(*value);
+        security::secure_wipe(*value);
+      }
+    }
+    if (!establish(config)) {
+      say(existing ? "Your previous keys for " + id + " were kept." : "No keys were saved for " + id + ".");
+      return;
+    }
+    try {
+      save_keys(config);
+    } catch (const std::exception& e) {
+      say(std::string("Error: connected, but the keys could not be saved: ") + e.what());
+    }
+    say("You are now connected to " + id + ".");
+  }
+
+  // ---- market data and account ----
+
+  Session* pick_session(const std::string& exchange) {
+    if (sessions.empty()) {
+      say("Error: no exchange connected; use `connect <exchange>` first.");
+      return nullptr;
+    }
+    if (exchange.empty()) return &sessions.begin()->second;
+    auto it = sessions.find(lower(exchange));
+    if (it == sessions.end()) {
+      say("Error: not connected to '" + exchange + "'; use `connect " + exchange + "` first.");
+      return nullptr;
+    }
+    return &it->second;
+  }
+
+  /// Makes sure the session's connector follows `pair` (restarting it with the pair added if needed).
+  bool ensure_pair(Session& s, const TradingPair& pair) {
+    auto& pairs = s.config.trading_pairs;
+    if (std::find(pairs.begin(), pairs.end(), pair) != pairs.end()) return true;
+    ConnectorConfig next = s.config;
+    next.trading_pairs.push_back(pair);
+    std::unique_ptr<Connector> conn;
+    try {
+      conn = on_io([&] { return ConnectorRegistry::instance().create(io.get_executor(), next); });
+    } catch (const std::exception& e) {
+      say(std::string("Error: ") + e.what());
+      return false;
+    }
+    destroy(std::move(s.connector), true);
+    on_io([&] {
+      conn->start();
+      return 0;
+    });
+    s.connector = std::move(conn);
+    s.config = std::move(next);
+    return true;
+  }
+
+  bool wait_for_book(Session& s, const TradingPair& pair) {
+    Connector* c = s.connector.get();
+    if (!wait_until([c] { return c->status().trading_rules; }, options.data_timeout)) {
+      say("Error: " + s.config.id + " has not loaded its trading rules yet; try again shortly.");
+      return false;
+    }
+    if (!on_io([c, &pair] { return c->trading_rule(pair) != nullptr; })) {
+      say("Error: " + s.config.id + " has no trading pair " + pair.str() + ".");
+      // Drop it again so the connector does not wait for a book that never comes.
+      auto& pairs = s.config.trading_pairs;
+      pairs.erase(std::remove(pairs.begin(), pairs.end(), pair), pairs.end());
+      return false;
+    }
+    if (!wait_until(
+            [c, &pair] {
+              const OrderBook* b = c->order_book(pair);
+              return b && (b->bid_count() > 0 || b->ask_count() > 0);
+            },
+            options.data_timeout)) {
+      say("Error: the " + pair.str() + " order book of " + s.config.id +
+          " is not synced yet; try again shortly.");
+      return false;
+    }
+    return true;
+  }
+
+  struct MarketArgs {
+    std::optional<TradingPair> pair;
+    std::string exchange;
+    std::size_t depth = 10;
+  };
+
+  std::optional<MarketArgs> parse_market_args(const std::vector<std::string>& args, bool with_depth) {
+    MarketArgs m;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      if ((a == "--exchange" || a == "--market") && i + 1 < args.size()) {
+        if (a == "--exchange")
+          m.exchange = args[++i];
+        else
+          m.pair = TradingPair::try_parse(upper(args[++i]));
+      } else if (with_depth && (a == "--depth" || a == "--lines") && i + 1 < args.size()) {
+        try {
+          const long n = std::stol(args[++i]);
+          if (n < 1 || n > 200) throw std::out_of_range("depth");
+          m.depth = static_cast<std::size_t>(n);
+        } catch (const std::exception&) {
+          say("Error: --depth takes a number from 1 to 200.");
+          return std::nullopt;
+        }
+      } else if (!m.pair && a.rfind("--", 0) != 0) {
+        m.pair = TradingPair::try_parse(upper(a));
+        if (!m.pair) {
+          say("Error: '" + a + "' is not a trading pair like BTC-USDT.");
+          return std::nullopt;
+        }
+      } else {
+        say("Error: unexpected '" + a + "'. Type `help " + args[0] + "`.");
+        return std::nullopt;
+      }
+    }
+    if (!m.pair) {
+      say("Error: which trading pair? e.g. `" + args[0] + " BTC-USDT`.");
+      return std::nullopt;
+    }
+    return m;
+  }
+
+  void cmd_order_book(const std::vector<std::string>& args) {
+    auto m = parse_market_args(args, true);
+    if (!m) return;
+    Session* s = pick_session(m->exchange);
+    if (!s || !ensure_pair(*s, *m->pair) || !wait_for_book(*s, *m->pair)) return;
+    Connector* c = s->connector.get();
+    const TradingPair pair = *m->pair;
+    const std::size_t depth = m->depth;
+    auto rows = on_io([c, pair, depth] {
+      std::vector<std::vector<std::string>> r;
+      const OrderBook* b = c->order_book(pair);
+      if (!b) return r;
+      for (std::size_t i = 0; i < depth && (i < b->bid_count() || i < b->ask_count()); ++i) {
+        std::vector<std::string> row(4);
+        if (i < b->bid_count()) {
+          row[0] = b->bid(i).price.to_string();
+          row[1] = b->bid(i).size.to_string();
+        }
+        if (i < b->ask_count()) {
+          row[2] = b->ask(i).price.to_string();
+          row[3] = b->ask(i).size.to_string();
+        }
+        r.push_back(std::move(row));
+      }
+      return r;
+    });
+    print() << "  market: " << s->config.id << " " << pair.str() << "\n"
+            << table({"bid_price", "bid_volume", "ask_price", "ask_volume"}, rows) << std::flush;
+  }
+
+  void cmd_ticker(const std::vector<std::string>& args) {
+    auto m = parse_market_args(args, false);
+    if (!m) return;
+    Session* s = pick_session(m->exchange);
+    if (!s || !ensure_pair(*s, *m->pair) || !wait_for_book(*s, *m->pair)) return;
+    Connector* c = s->connector.get();
+    const TradingPair pair = *m->pair;
+    auto row = on_io([c, pair] {
+      std::vector<std::string> r(4, "-");
+      if (const OrderBook* b = c->order_book(pair)) {
+        if (auto v = b->best_bid()) r[0] = v->to_string();
+        if (auto v = b->best_ask()) r[1] = v->to_string();
+        if (auto v = b->mid_price()) r[2] = v->to_string();
+      }
+      if (auto v = c->last_trade_price(pair)) r[3] = v->to_string();
+      return r;
+    });
+    print() << "  market: " << s->config.id << " " << pair.str() << "\n"
+            << table({"Best Bid", "Best Ask", "Mid Price", "Last Trade"}, {row}) << std::flush;
+  }
+
+  void cmd_balance() {
+    if (sessions.empty()) {
+      say("Error: no exchange connected; use `connect <exchange>` first.");
+      return;
+    }
+    for (auto& [id, s] : sessions) {
+      Connector* c = s.connector.get();
+      if (!wait_until([c] { return c->status().balances; }, options.data_timeout)) {
+        say(id + ": balances not loaded yet; try again shortly.");
+        continue;
+      }
+      auto balances = on_io([c] { return c->balances(); });
+      std::sort(balances.begin(), balances.end(),
+                [](const Balance& a, const Balance& b) { return a.asset < b.asset; });
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& b : balances) {
+        if (b.total.is_zero() && b.available.is_zero()) continue;
+        rows.push_back({b.asset, b.total.to_string(), b.available.to_string()});
+      }
+      print() << id << ":\n";
+      if (rows.empty())
+        print() << "    You have no balance on this exchange.\n";
+      else
+        print() << table({"Asset", "Total", "Available"}, rows);
+      print() << std::flush;
+    }
+  }
+
+  void cmd_status() {
+    std::vector<std::vector<std::string>> rows;
+    for (auto& [id, s] : sessions) {
+      Connector* c = s.connector.get();
+      const bool has_pairs = !s.config.trading_pairs.empty();
+      const auto st = on_io([c] { return c->status(); });
+      const std::string missing = describe_missing(st, has_pairs);
+      rows.push_back({id, std::string(to_string(s.config.environment)),
+                      missing.empty() ? "ready" : "waiting for " + missing});
+    }
+    for (const auto& id : vault->connectors()) {
+      if (!sessions.count(id) && ConnectorRegistry::instance().find(id))
+        rows.push_back({id, "-", "keys saved, not connected (use `connect " + id + "`)"});
+    }
+    if (rows.empty()) {
+      say("No exchange connected. Use `connect` to list the exchanges and `connect <exchange>` to add keys.");
+      return;
+    }
+    print() << table({"Exchange", "Environment", "Status"}, rows) << std::flush;
+  }
+
+  void cmd_help(const std::vector<std::string>& args) {
+    if (args.size() > 1) {
+      for (const auto& c : kCommands) {
+        if (args[1] == c.name) {
+          print() << c.summary << ".\n" << c.usage << "\n" << std::flush;
+          return;
+        }
+      }
+      say("Error: no command '" + args[1] + "'. Type `help` for the list of commands.");
+      return;
+    }
+    print() << "Commands:\n";
+    for (const auto& c : kCommands)
+      print() << "  " << std::left << std::setw(12) << c.name << c.summary << "\n";
+    print() << "Type `help <command>` for its options.\n" << std::flush;
+  }
+
+  bool execute(const std::string& line) {
+    const auto args = split_words(line);
+    if (args.empty()) return true;
+    const std::string& cmd = args[0];
+    try {
+      if (cmd == "exit" || cmd == "quit") return false;
+      if (cmd == "help" || cmd == "?")
+        cmd_help(args);
+      else if (cmd == "connect")
+        cmd_connect(args);
+      else if (cmd == "balance")
+        cmd_balance();
+      else if (cmd == "order_book")
+        cmd_order_book(args);
+      else if (cmd == "ticker")
+        cmd_ticker(args);
+      else if (cmd == "status")
+        cmd_status();
+      else {
+        std::string best;
+        std::size_t best_d = 3;
+        for (const auto& c : kCommands) {
+          const std::size_t d = edit_distance(cmd, c.name);
+          if (d < best_d) {
+            best_d = d;
+            best = c.name;
+          }
+        }
+        say("Unknown command '" + cmd + "'." + (best.empty() ? "" : " Did you mean `" + best + "`?") +
+            " Type `help` for the list of commands.");
+      }
+    } catch (const std::exception& e) {
+      say(std::string("Error: ") + e.what());
+    }
+    return true;
+  }
+
+  std::vector<std::string> complete(const std::string& before) const {
+    std::vector<std::string> words = split_words(before);
+    const bool new_word = before.empty() || before.back() == ' ' || before.back() == '\t';
+    if (new_word) words.emplace_back();
+    std::vector<std::string> out;
+    const std::string& word = words.back();
+    auto add_if = [&](const std::string& candidate) {
+      if (candidate.compare(0, word.size(), word) == 0) out.push_back(candidate);
+    };
+    if (words.size() == 1) {
+      for (const auto& c : kCommands) add_if(c.name);
+      return out;
+    }
+    const std::string& cmd = words[0];
+    const std::string& prev = words[words.size() - 2];
+    if (cmd == "help" && words.size() == 2) {
+      for (const auto& c : kCommands) add_if(c.name);
+    } else if (cmd == "connect") {
+      if (prev == "--env") {
+        for (const char* e : {"production", "demo", "simulator"}) add_if(e);
+      } else if (words.size() == 2) {
+        for (const auto& id : ConnectorRegistry::instance().ids()) add_if(id);
+      } else {
+        add_if("--env");
+      }
+    } else if (cmd == "order_book" || cmd == "ticker") {
+      if (prev == "--exchange") {
+        for (const auto& [id, s] : sessions) add_if(id);
+      } else if (word.rfind("-", 0) == 0) {
+        add_if("--exchange");
+        if (cmd == "order_book") add_if("--depth");
+      } else if (prev != "--depth") {
+        std::vector<std::string> pairs = {"BTC-USDT", "ETH-USDT",  "SOL-USDT",
+                                          "XRP-USDT", "DOGE-USDT", "ETH-BTC"};
+        for (const auto& [id, s] : sessions)
+          for (const auto& p : s.config.trading_pairs) pairs.push_back(p.str());
+        std::sort(pairs.begin(), pairs.end());
+        pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+        const std::string up = upper(word);
+        for (const auto& p : pairs)
+          if (p.compare(0, up.size(), up) == 0) out.push_back(word.empty() ? p : word + p.substr(up.size()));
+      }
+    }
+    return out;
+  }
+
+  void shutdown() {
+    if (shut_down) return;
+    shut_down = true;
+    for (auto& [id, s] : sessions) destroy(std::move(s.connector), true);
+    sessions.clear();
+    io_guard.reset();
+    io.stop();
+    if (io_thread.joinable()) io_thread.join();
+    if (sim) {
+      sim->stop();
+      sim_io->stop();
+      if (sim_thread.joinable()) sim_thread.join();
+      sim.reset();
+      sim_io.reset();
+    }
+  }
+};
+
+Shell::Shell(ShellOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Shell::~Shell() = default;
+
+bool Shell::unlock() {
+  return impl_->unlock();
+}
+void Shell::connect_saved() {
+  impl_->connect_saved();
+}
+bool Shell::execute(const std::string& line) {
+  return impl_->execute(line);
+}
+void Shell::shutdown() {
+  impl_->shutdown();
+}
+std::vector<std::string> Shell::complete(const std::string& line) const {
+  return impl_->complete(line);
+}
+
+std::vector<std::string> Shell::commands() {
+  std::vector<std::string> out;
+  for (const auto& c : kCommands) out.emplace_back(c.name);
+  return out;
+}
+
+int Shell::run() {
+  if (!unlock()) {
+    impl_->shutdown();
+    return 1;
+  }
+  if (impl_->options.connect_saved) connect_saved();
+  impl_->say("Type `help` for the commands, `connect` to add an exchange.");
+  for (;;) {
+    auto line = impl_->reader->read_line(">>> ");
+    if (!line || !execute(*line)) break;
+  }
+  impl_->say("Stopping the connectors...");
+  impl_->shutdown();
+  impl_->say("Goodbye.");
+  return 0;
+}
+
+int run_shell(const ShellOptions& options) {
+  Shell shell(options);
+  return shell.run();
+}
+
+}  // namespace nectar::client

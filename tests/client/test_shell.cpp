@@ -1,0 +1,260 @@
+// The interactive shell driven by scripted input, against a Bitget simulator in the process.
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nectar/client/shell.hpp"
+#include "nectar/sim/bitget/simulator.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using nectar::Endpoints;
+using nectar::Secret;
+using nectar::client::ExternalSimulator;
+using nectar::client::Shell;
+using nectar::client::ShellOptions;
+using nectar::sim::bitget::BitgetSimulator;
+
+const std::string kPassword = "correct horse battery staple";
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class ShellTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    nectar::sim::bitget::SimulatorOptions so;
+    so.activity_interval_ms = 50;
+    so.book_push_interval_ms = 50;
+    sim = std::make_unique<BitgetSimulator>(sio, so);
+    sim->start();
+    sim_thread = std::thread([this] { sio.run(); });
+    std::random_device rd;
+    dir = fs::temp_directory_path() / ("nectar-client-test-" + std::to_string(rd()));
+    fs::create_directories(dir);
+  }
+  void TearDown() override {
+    sim->stop();
+    guard.reset();
+    sio.stop();
+    sim_thread.join();
+    sim.reset();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+
+  ShellOptions options(std::istream& in, std::ostream& out, bool external_sim = true) {
+    ShellOptions o;
+    o.config_dir = dir / "conf";
+    o.in = &in;
+    o.out = &out;
+    o.line_editing = false;
+    o.kdf.n = 1 << 10;  // fast scrypt for tests
+    if (external_sim) {
+      const auto& c = sim->credentials();
+      o.simulator = ExternalSimulator{Endpoints{sim->rest_url(), sim->ws_public_url(), sim->ws_private_url()},
+                                      {{"api_key", Secret(c.api_key)},
+                                       {"secret_key", Secret(c.secret_key)},
+                                       {"passphrase", Secret(c.passphrase)}}};
+    }
+    o.data_timeout = std::chrono::milliseconds(15000);
+    return o;
+  }
+
+  /// Runs the shell on `script` (one line per element); returns the exit code and fills `output`.
+  int run(const std::vector<std::string>& script, std::string& output, bool external_sim = true) {
+    std::string text;
+    for (const auto& l : script) text += l + "\n";
+    std::istringstream in(text);
+    std::ostringstream out;
+    const int rc = nectar::client::run_shell(options(in, out, external_sim));
+    output = out.str();
+    if (std::getenv("NECTAR_SHOW_TRANSCRIPT")) std::cout << output;  // for reading the transcript
+    return rc;
+  }
+
+  std::vector<std::string> good_keys() const {
+    const auto& c = sim->credentials();
+    return {c.api_key, c.secret_key, c.passphrase};
+  }
+
+  void expect_no_secret(const std::string& output) const {
+    const auto& c = sim->credentials();
+    EXPECT_EQ(output.find(c.secret_key), std::string::npos) << output;
+    EXPECT_EQ(output.find(c.passphrase), std::string::npos) << output;
+    EXPECT_EQ(output.find(c.api_key), std::string::npos) << output;
+    EXPECT_EQ(output.find(kPassword), std::string::npos) << output;
+  }
+
+  asio::io_context sio;
+  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(sio);
+  std::unique_ptr<BitgetSimulator> sim;
+  std::thread sim_thread;
+  fs::path dir;
+};
+
+std::size_t count(const std::string& hay, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+  return n;
+}
+
+TEST_F(ShellTest, FirstStartConnectBalanceOrderBookHelp) {
+  std::vector<std::string> script = {kPassword, kPassword, "connect", "connect bitget --env simulator"};
+  for (const auto& k : good_keys()) script.push_back(k);
+  script.insert(script.end(), {"connect", "balance", "order_book BTC-USDT --depth 5", "ticker BTC-USDT",
+                               "status", "help", "help connect", "frobnicate", "conect", "exit"});
+  std::string out;
+  ASSERT_EQ(run(script, out), 0) << out;
+
+  EXPECT_TRUE(fs::exists(dir / "conf" / "secrets" / "credentials.json"));
+  // First table: nothing added; second: bitget added and confirmed.
+  const auto first_table = out.find("Exchange");
+  ASSERT_NE(first_table, std::string::npos) << out;
+  const auto connected = out.find("You are now connected to bitget.\n");
+  ASSERT_NE(connected, std::string::npos) << out;
+  const std::string before = out.substr(first_table, connected - first_table);
+  EXPECT_NE(before.find("bitget              No            No"), std::string::npos) << out;
+  EXPECT_NE(before.find("bitget_perpetual    No            No"), std::string::npos) << out;
+  const std::string after = out.substr(connected);
+  EXPECT_NE(after.find("bitget              Yes           Yes"), std::string::npos) << out;
+  EXPECT_NE(after.find("bitget_perpetual    No            No"), std::string::npos) << out;
+
+  // balance: the funded account
+  const auto bal = after.find("bitget:\n");
+  ASSERT_NE(bal, std::string::npos) << out;
+  EXPECT_NE(after.find("USDT", bal), std::string::npos);
+  EXPECT_NE(after.find("10000", bal), std::string::npos) << out;
+
+  // order book with 5 levels
+  const auto ob = after.find("bid_price");
+  ASSERT_NE(ob, std::string::npos) << out;
+  EXPECT_NE(after.find("ask_volume", ob), std::string::npos);
+  EXPECT_NE(after.find("  market: bitget BTC-USDT"), std::string::npos);
+  EXPECT_NE(after.find("Best Bid"), std::string::npos) << out;
+  EXPECT_NE(after.find("Mid Price"), std::string::npos) << out;
+  EXPECT_NE(after.find("ready"), std::string::npos) << out;
+
+  for (const auto& cmd : Shell::commands()) EXPECT_NE(after.find("  " + cmd), std::string::npos) << cmd;
+  EXPECT_NE(after.find("connect <exchange> [--env production|demo|simulator]"), std::string::npos);
+  EXPECT_NE(after.find("Unknown command 'frobnicate'. Type `help`"), std::string::npos) << out;
+  EXPECT_NE(after.find("Did you mean `connect`?"), std::string::npos) << out;
+  expect_no_secret(out);
+}
+
+TEST_F(ShellTest, WrongSecretKeepsPreviousKeysAndRestartReconnects) {
+  std::vector<std::string> script = {kPassword, kPassword, "connect bitget --env simulator"};
+  for (const auto& k : good_keys()) script.push_back(k);
+  const auto& c = sim->credentials();
+  script.insert(script.end(),
+                {"connect bitget --env simulator", "Yes", c.api_key, "not-the-secret", c.passphrase, "exit"});
+  std::string out;
+  ASSERT_EQ(run(script, out), 0) << out;
+  EXPECT_EQ(count(out, "You are now connected to bitget."), 1u) << out;
+  EXPECT_NE(out.find("Would you like to replace your existing keys? (Yes/No)"), std::string::npos) << out;
+  EXPECT_NE(out.find("secret key is wrong"), std::string::npos) << out;
+  EXPECT_NE(out.find("Your previous keys for bitget were kept."), std::string::npos) << out;
+  EXPECT_EQ(out.find("not-the-secret"), std::string::npos) << out;
+  expect_no_secret(out);
+
+  // Restart: the password opens the vault and the saved (good) keys reconnect.
+  std::string out2;
+  ASSERT_EQ(run({kPassword, "connect", "balance", "exit"}, out2), 0) << out2;
+  EXPECT_NE(out2.find("You are now connected to bitget."), std::string::npos) << out2;
+  EXPECT_NE(out2.find("bitget              Yes           Yes"), std::string::npos) << out2;
+  EXPECT_NE(out2.find("10000"), std::string::npos) << out2;
+  expect_no_secret(out2);
+}
+
+TEST_F(ShellTest, WrongPasswordIsRefusedAndVaultUntouched) {
+  std::string out;
+  ASSERT_EQ(run({kPassword, kPassword, "exit"}, out), 0) << out;
+  const auto file = dir / "conf" / "secrets" / "credentials.json";
+  const std::string before = read_file(file);
+  ASSERT_FALSE(before.empty());
+
+  std::string out2;
+  EXPECT_EQ(run({"wrong1", "wrong2", "wrong3", "connect"}, out2), 1) << out2;
+  EXPECT_EQ(count(out2, "Invalid password"), 3u) << out2;
+  EXPECT_NE(out2.find("left unchanged"), std::string::npos) << out2;
+  EXPECT_EQ(out2.find("Exchange"), std::string::npos) << out2;  // no command ran
+  EXPECT_EQ(read_file(file), before);
+
+  // One wrong try, then the right one.
+  std::string out3;
+  EXPECT_EQ(run({"wrong", kPassword, "exit"}, out3), 0) << out3;
+  EXPECT_EQ(count(out3, "Invalid password - please try again."), 1u) << out3;
+  EXPECT_EQ(read_file(file), before);
+}
+
+TEST_F(ShellTest, MismatchedNewPasswordsAskAgain) {
+  std::string out;
+  ASSERT_EQ(run({"one", "two", kPassword, kPassword, "exit"}, out), 0) << out;
+  EXPECT_NE(out.find("do not match"), std::string::npos) << out;
+  EXPECT_TRUE(fs::exists(dir / "conf" / "secrets" / "credentials.json"));
+}
+
+TEST_F(ShellTest, EmbeddedSimulatorWithDefaultTestKeys) {
+  std::string out;
+  ASSERT_EQ(run({kPassword, kPassword, "connect bitget --env simulator", "", "", "",
+                 "connect bitget_perpetual --env simulator", "", "", "", "balance", "status", "exit"},
+                out,
+                /*external_sim=*/false),
+            0)
+      << out;
+  EXPECT_NE(out.find("Started the embedded Bitget simulator"), std::string::npos) << out;
+  EXPECT_NE(out.find("You are now connected to bitget."), std::string::npos) << out;
+  EXPECT_NE(out.find("10000"), std::string::npos) << out;
+  EXPECT_NE(out.find("You are now connected to bitget_perpetual."), std::string::npos) << out;
+  EXPECT_NE(out.find("bitget_perpetual:\n"), std::string::npos) << out;
+  EXPECT_EQ(count(out, "Started the embedded Bitget simulator"), 1u) << out;  // one simulator for both
+  expect_no_secret(out);
+}
+
+TEST_F(ShellTest, ErrorsAreOneLiners) {
+  std::string out;
+  ASSERT_EQ(run({kPassword, kPassword, "balance", "order_book", "order_book BTCUSDT", "connect nosuch",
+                 "connect bitget --env mars", "help nosuch", "exit"},
+                out),
+            0)
+      << out;
+  EXPECT_NE(out.find("Error: no exchange connected; use `connect <exchange>` first."), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("Error: which trading pair?"), std::string::npos) << out;
+  EXPECT_NE(out.find("'BTCUSDT' is not a trading pair like BTC-USDT"), std::string::npos) << out;
+  EXPECT_NE(out.find("Error: 'nosuch' is not an exchange nectar knows (known: bitget, bitget_perpetual)."),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("unknown environment 'mars'"), std::string::npos) << out;
+  EXPECT_NE(out.find("Error: no command 'nosuch'"), std::string::npos) << out;
+}
+
+TEST_F(ShellTest, Completion) {
+  std::istringstream in;
+  std::ostringstream out;
+  Shell shell(options(in, out));
+  EXPECT_EQ(shell.complete("conn"), std::vector<std::string>{"connect"});
+  EXPECT_EQ(shell.complete("connect bit"), (std::vector<std::string>{"bitget", "bitget_perpetual"}));
+  EXPECT_EQ(shell.complete("connect bitget --env s"), std::vector<std::string>{"simulator"});
+  EXPECT_EQ(shell.complete("order_book BTC"), std::vector<std::string>{"BTC-USDT"});
+  EXPECT_EQ(shell.complete("help ti"), std::vector<std::string>{"ticker"});
+  EXPECT_EQ(shell.complete("").size(), Shell::commands().size());
+}
+
+}  // namespace
