@@ -3,6 +3,7 @@
 //   nectar sim bitget [--port N] [--seed S]  local Bitget V2 exchange on 127.0.0.1
 //   nectar probe bitget [...]                connect a connector, show book/balances, try one order
 //   nectar [shell] [--conf DIR]              the interactive client (connect, balance, order_book, ...)
+//   nectar run --config FILE [--headless]    run a strategy config without the shell (until SIGINT/SIGTERM)
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <csignal>
@@ -17,6 +18,7 @@
 #include <filesystem>
 
 #include "demo.hpp"
+#include "nectar/client/headless.hpp"
 #include "nectar/client/shell.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
 #include "probe.hpp"
@@ -93,7 +95,29 @@ int main(int argc, char** argv) {
   probe_cmd->add_option("--cancel-after", probe.cancel_after_s,
                         "Cancel a still-open order after S seconds (negative: leave it open)");
   probe_cmd->add_option("--timeout", probe.timeout_s, "Give up after S seconds");
+  nectar::client::HeadlessOptions run_options;
+  std::string run_config;
+  bool run_headless_flag = false;
+  auto* run_cmd = app.add_subcommand(
+      "run",
+      "Run a strategy config without the shell: nectar run --config FILE [--headless] [--env simulator]");
+  run_cmd
+      ->add_option("--config", run_config, "Strategy config file (e.g. conf/strategies/conf_pure_mm_1.yml)")
+      ->required();
+  run_cmd->add_flag("--headless", run_headless_flag,
+                    "No shell (the only mode of `run`; accepted for clarity)");
+  run_cmd->add_option("--env", run_options.environment,
+                      "production | demo | simulator (embedded simulator with its test keys); default: the "
+                      "environment saved with the keys");
+  run_cmd->add_option("--status-interval", run_options.status_interval_s, "A status line every N seconds");
+  run_cmd->add_option("--duration", run_options.duration_s,
+                      "Stop after this many seconds (0 = until Ctrl-C)");
   CLI11_PARSE(app, argc, argv);
+  if (run_cmd->parsed()) {
+    run_options.config_file = run_config;
+    run_options.config_dir = conf_dir;
+    return nectar::client::run_headless(run_options);
+  }
   if (probe_cmd->parsed()) return nectar::app::run_probe(probe);
   if (demo->parsed()) return nectar::app::run_demo(duration, seed);
   if (sim->parsed()) return run_sim(exchange, static_cast<uint16_t>(port), seed);

@@ -15,7 +15,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "nectar/connectors/bitget/bitget_exchange.hpp"
+#include "nectar/client/connectors.hpp"
 #include "nectar/connectors/errors.hpp"
 #include "nectar/connectors/registry.hpp"
 
@@ -25,11 +25,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 void register_all_connectors() {
-  static const bool once = [] {
-    bitget::register_connectors(ConnectorRegistry::instance());
-    return true;
-  }();
-  (void)once;
+  client::register_all_connectors();
 }
 
 namespace {

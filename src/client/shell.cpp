@@ -7,6 +7,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <cctype>
 #include <future>
@@ -15,7 +16,13 @@
 #include <sstream>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
+#include "client/strategy_runner.hpp"
 #include "client/terminal.hpp"
+#include "nectar/client/connectors.hpp"
+#include "nectar/client/history.hpp"
+#include "nectar/client/strategy_config.hpp"
 #include "nectar/connectors/bitget/bitget_exchange.hpp"
 #include "nectar/connectors/errors.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
@@ -51,9 +58,25 @@ constexpr CommandHelp kCommands[] = {
      "order_book <pair> [--depth N] [--exchange <exchange>]\n"
      "                             the N best bids and asks (default 10), e.g. order_book BTC-USDT"},
     {"ticker", "Best bid, best ask, mid price and last trade", "ticker <pair> [--exchange <exchange>]"},
-    {"status", "Connected exchanges and what each still waits for", "status"},
+    {"create", "Create a pure market making config by answering questions",
+     "create                       asks the exchange (connected), market, spreads, amount, levels, refresh\n"
+     "                             time and inventory skew (Enter keeps the default), then the file name;\n"
+     "                             saves conf/strategies/<name>.yml and imports it"},
+    {"import", "Load a strategy config",
+     "import <name>                 conf/strategies/<name>.yml (or a path)"},
+    {"config", "Show the loaded config, or change one value",
+     "config                       every key of the loaded strategy config\n"
+     "config <key> <value>         changes one key (Hummingbot units: spreads in %, times in s) and saves"},
+    {"start", "Start the loaded strategy on its connected exchange",
+     "start                        ticks every second; orders and fills are journaled in\n"
+     "                             conf/data/<config>.sqlite, and the journal's open orders are restored"},
+    {"status", "Connected exchanges, what each still waits for, and the strategy", "status"},
+    {"stop", "Stop the strategy and cancel its orders", "stop"},
+    {"history", "Fills of the current config: volumes, average prices, fees, realized P&L", "history"},
+    {"export", "Write the current config's fills to CSV",
+     "export                       conf/data/<config>_trades.csv"},
     {"help", "List the commands, or explain one", "help [command]"},
-    {"exit", "Stop every connector and leave", "exit"},
+    {"exit", "Stop the strategy (cancelling its orders), every connector, and leave", "exit"},
 };
 
 std::vector<std::string> split_words(const std::string& line) {
@@ -147,7 +170,7 @@ struct Shell::Impl {
     } else {
       reader = make_stream_reader(*in, *out);
     }
-    bitget::register_connectors(ConnectorRegistry::instance());
+    register_all_connectors();
     io_thread = std::thread([this] { io.run(); });
   }
 
@@ -168,6 +191,16 @@ struct Shell::Impl {
   std::unique_ptr<sim::bitget::BitgetSimulator> sim;
   std::thread sim_thread;
   bool shut_down = false;
+
+  // The loaded strategy config (shell thread) and the running strategy (io thread).
+  std::optional<StrategyConfig> strategy;
+  std::string strategy_name;  // file stem, e.g. conf_pure_mm_1
+  std::filesystem::path strategy_file;
+  bool running = false;  // shell thread's view: a runner exists
+  std::string running_exchange;
+  std::unique_ptr<StrategyRunner> runner;  // io thread only
+  asio::steady_timer tick_timer{io};       // io thread only
+  bool ticking = false;                    // io thread only
 
   std::ostream& print() { return *out; }
   void say(const std::string& text) { *out << text << "\n" << std::flush; }
@@ -389,6 +422,10 @@ struct Shell::Impl {
       return;
     }
     const std::string id = lower(args[1]);
+    if (running && id == running_exchange) {
+      say("Error: the strategy is running on " + id + "; `stop` it before reconnecting.");
+      return;
+    }
     const ConnectorInfo* info = ConnectorRegistry::instance().find(id);
     if (!info) {
       std::string known;
@@ -490,6 +527,11 @@ struct Shell::Impl {
   bool ensure_pair(Session& s, const TradingPair& pair) {
     auto& pairs = s.config.trading_pairs;
     if (std::find(pairs.begin(), pairs.end(), pair) != pairs.end()) return true;
+    if (running && s.config.id == running_exchange) {
+      say("Error: " + s.config.id + " does not follow " + pair.str() +
+          " and cannot be restarted while the strategy runs; `stop` first.");
+      return false;
+    }
     ConnectorConfig next = s.config;
     next.trading_pairs.push_back(pair);
     std::unique_ptr<Connector> conn;
@@ -670,11 +712,11 @@ struct Shell::Impl {
       if (!sessions.count(id) && ConnectorRegistry::instance().find(id))
         rows.push_back({id, "-", "keys saved, not connected (use `connect " + id + "`)"});
     }
-    if (rows.empty()) {
+    if (rows.empty())
       say("No exchange connected. Use `connect` to list the exchanges and `connect <exchange>` to add keys.");
-      return;
-    }
-    print() << table({"Exchange", "Environment", "Status"}, rows) << std::flush;
+    else
+      print() << table({"Exchange", "Environment", "Status"}, rows) << std::flush;
+    status_strategy();
   }
 
   void cmd_help(const std::vector<std::string>& args) {
@@ -694,12 +736,406 @@ struct Shell::Impl {
     print() << "Type `help <command>` for its options.\n" << std::flush;
   }
 
+  // ---- strategy: configs ----
+
+  std::filesystem::path strategies_dir() const { return options.config_dir / "strategies"; }
+  std::filesystem::path data_dir() const { return options.config_dir / "data"; }
+  std::filesystem::path db_path() const { return data_dir() / (strategy_name + ".sqlite"); }
+
+  std::vector<std::string> saved_strategy_names() const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(strategies_dir(), ec))
+      if (e.path().extension() == ".yml") out.push_back(e.path().stem().string());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  std::optional<std::string> ask(const std::string& question, const std::string& default_text) {
+    const std::string prompt =
+        question + (default_text.empty() ? "" : " (default " + default_text + ")") + " >>> ";
+    auto answer = reader->read_answer(prompt);
+    if (!answer) return std::nullopt;
+    std::string a = *answer;
+    while (!a.empty() && std::isspace(static_cast<unsigned char>(a.back()))) a.pop_back();
+    while (!a.empty() && std::isspace(static_cast<unsigned char>(a.front()))) a.erase(a.begin());
+    return a.empty() ? default_text : a;
+  }
+
+  /// Asks one key until its answer is valid (3 tries). False: cancelled.
+  bool ask_key(StrategyConfig& c, const std::string& key, const std::string& question,
+               const std::string& default_text,
+               const std::function<std::string(const std::string&)>& extra = {}) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      auto answer = ask(question, default_text);
+      if (!answer) return false;
+      if (extra) {
+        if (const std::string why = extra(*answer); !why.empty()) {
+          say("Error: " + key + ": " + why);
+          continue;
+        }
+      }
+      try {
+        set_config_value(c, key, *answer, {}, /*check_all=*/false);
+        return true;
+      } catch (const ConfigError& e) {
+        say(std::string("Error: ") + e.what());
+      }
+    }
+    return false;
+  }
+
+  void cmd_create(const std::vector<std::string>& args) {
+    if (args.size() > 1) {
+      say("Error: `create` takes no arguments; it asks its questions.");
+      return;
+    }
+    if (running) {
+      say("Error: a strategy is running; `stop` it before creating another config.");
+      return;
+    }
+    auto cancelled = [this] { say("Cancelled: no config was created."); };
+    StrategyConfig c;
+    if (!ask_key(c, "strategy", "What is your market making strategy?", "pure_market_making"))
+      return cancelled();
+    const std::string first_exchange = sessions.empty() ? std::string() : sessions.begin()->first;
+    if (!ask_key(c, "exchange", "Enter your maker spot connector (a connected exchange)", first_exchange,
+                 [this](const std::string& a) -> std::string {
+                   if (sessions.count(lower(a))) return {};
+                   return "'" + a + "' is not connected; use `connect " + a + "` first.";
+                 }))
+      return cancelled();
+    if (!ask_key(c, "market",
+                 "Enter the token trading pair you would like to trade on " + c.exchange + " (e.g. BTC-USDT)",
+                 "BTC-USDT"))
+      return cancelled();
+    if (!ask_key(c, "bid_spread",
+                 "How far away from the mid price do you want to place the first bid order? (Enter 1 to "
+                 "indicate 1%)",
+                 "1"))
+      return cancelled();
+    if (!ask_key(c, "ask_spread",
+                 "How far away from the mid price do you want to place the first ask order? (Enter 1 to "
+                 "indicate 1%)",
+                 "1"))
+      return cancelled();
+    if (!ask_key(c, "order_refresh_time",
+                 "How often do you want to cancel and replace bids and asks (in seconds)?", "30"))
+      return cancelled();
+    if (!ask_key(c, "order_amount",
+                 "What is the amount of " + c.pmm.pair.base + " per order? (in " + c.pmm.pair.base + ")", ""))
+      return cancelled();
+    if (!ask_key(c, "order_levels", "How many orders do you want to place on both sides?", "1"))
+      return cancelled();
+    if (c.pmm.order_levels > 1) {
+      if (!ask_key(c, "order_level_spread", "How far apart in % of price should the levels be?", "1"))
+        return cancelled();
+      if (!ask_key(c, "order_level_amount",
+                   "How much should the amount grow per level? (in " + c.pmm.pair.base + ")", "0"))
+        return cancelled();
+    }
+    if (!ask_key(c, "inventory_skew_enabled", "Would you like to enable inventory skew? (Yes/No)", "No"))
+      return cancelled();
+    if (c.pmm.inventory_skew) {
+      if (!ask_key(c, "inventory_target_base_pct",
+                   "What is your target base asset percentage? (Enter 50 to indicate 50%)", "50"))
+        return cancelled();
+      if (!ask_key(c, "inventory_range_multiplier", "What is your inventory range multiplier?", "1"))
+        return cancelled();
+    }
+    if (const std::string why = c.pmm.validate(); !why.empty()) {
+      say("Error: " + why + ". No config was created.");
+      return;
+    }
+    std::string default_name;
+    for (int n = 1;; ++n) {
+      default_name = "conf_pure_mm_" + std::to_string(n) + ".yml";
+      if (!std::filesystem::exists(strategies_dir() / default_name)) break;
+    }
+    std::filesystem::path file;
+    for (int attempt = 0;; ++attempt) {
+      if (attempt == 3) return cancelled();
+      auto name = ask("Enter a new file name for your configuration", default_name);
+      if (!name) return cancelled();
+      std::string n = *name;
+      if (n.size() < 4 || n.substr(n.size() - 4) != ".yml") n += ".yml";
+      if (n.find('/') != std::string::npos || n.find('\\') != std::string::npos || n[0] == '.') {
+        say("Error: a file name without a directory, e.g. " + default_name);
+        continue;
+      }
+      file = strategies_dir() / n;
+      if (std::filesystem::exists(file)) {
+        say("Error: " + file.string() + " already exists; choose another name.");
+        continue;
+      }
+      break;
+    }
+    save_strategy_config(c, file);
+    strategy = std::move(c);
+    strategy_file = file;
+    strategy_name = file.stem().string();
+    say("A new config file has been created: " + file.string());
+    say("Enter `start` to start market making.");
+  }
+
+  void cmd_import(const std::vector<std::string>& args) {
+    if (args.size() != 2) {
+      say("Error: which config? `import <name>` (in " + strategies_dir().string() + ")");
+      return;
+    }
+    if (running) {
+      say("Error: a strategy is running; `stop` it before importing another config.");
+      return;
+    }
+    std::filesystem::path file = args[1];
+    if (!std::filesystem::exists(file) || file.parent_path().empty()) {
+      std::string n = args[1];
+      if (n.size() < 4 || n.substr(n.size() - 4) != ".yml") n += ".yml";
+      file = strategies_dir() / n;
+    }
+    StrategyConfig c;
+    try {
+      c = load_strategy_config(file);
+    } catch (const ConfigError& e) {
+      say(std::string("Error: ") + e.what());
+      return;
+    }
+    if (!c.ignored_keys.empty()) {
+      std::string keys;
+      for (const auto& k : c.ignored_keys) keys += (keys.empty() ? "" : ", ") + k;
+      say("Note: keys nectar does not use were ignored: " + keys + ".");
+    }
+    strategy = std::move(c);
+    strategy_file = file;
+    strategy_name = file.stem().string();
+    say("Configuration from " + file.filename().string() + " file is imported.");
+    if (!sessions.count(strategy->exchange))
+      say(strategy->exchange + " is not connected; `connect " + strategy->exchange + "` before `start`.");
+    else
+      say("Enter `start` to start market making.");
+  }
+
+  void cmd_config(const std::vector<std::string>& args) {
+    if (!strategy) {
+      say("Error: no strategy config loaded; `import <name>` or `create` first.");
+      return;
+    }
+    if (args.size() == 1) {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& k : strategy_config_keys()) rows.push_back({k, config_value(*strategy, k)});
+      print() << "  " << strategy_file.string() << ":\n" << table({"Key", "Value"}, rows) << std::flush;
+      return;
+    }
+    if (args.size() == 2) {
+      say("  " + args[1] + ": " + config_value(*strategy, args[1]));
+      return;
+    }
+    if (running) {
+      say("Error: the strategy is running; `stop` it before changing its config.");
+      return;
+    }
+    std::string value = args[2];
+    for (std::size_t i = 3; i < args.size(); ++i) value += " " + args[i];
+    try {
+      set_config_value(*strategy, args[1], value, strategy_file.string());
+      save_strategy_config(*strategy, strategy_file);
+    } catch (const ConfigError& e) {
+      say(std::string("Error: ") + e.what());
+      return;
+    }
+    say("New configuration saved: " + args[1] + ": " + config_value(*strategy, args[1]));
+  }
+
+  // ---- strategy: running ----
+
+  void schedule_tick() {  // io thread
+    tick_timer.expires_after(options.tick_interval);
+    tick_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || !ticking || !runner) return;
+      try {
+        runner->tick();
+      } catch (const std::exception& e) {
+        spdlog::error("strategy tick: {}", e.what());
+      }
+      schedule_tick();
+    });
+  }
+
+  void cmd_start(const std::vector<std::string>& args) {
+    if (args.size() > 1) {
+      say("Error: `start` takes no arguments; `import <name>` chooses the config.");
+      return;
+    }
+    if (running) {
+      say("The strategy is already running; `stop` it first.");
+      return;
+    }
+    if (!strategy) {
+      say("Error: no strategy config loaded; `import <name>` or `create` first.");
+      return;
+    }
+    auto it = sessions.find(strategy->exchange);
+    if (it == sessions.end()) {
+      say("Error: " + strategy->exchange + " is not connected; use `connect " + strategy->exchange +
+          "` first.");
+      return;
+    }
+    Session& s = it->second;
+    if (!ensure_pair(s, strategy->pmm.pair)) return;
+    Connector* c = s.connector.get();
+    const StrategyConfig config = *strategy;
+    const std::filesystem::path db = db_path();
+    std::size_t restored = 0;
+    std::string error;
+    on_io([&] {
+      try {
+        runner = std::make_unique<StrategyRunner>(*c, config, db);
+        restored = runner->restored_count();
+        ticking = true;
+        runner->tick();
+        schedule_tick();
+      } catch (const std::exception& e) {
+        error = e.what();
+        runner.reset();
+      }
+      return 0;
+    });
+    if (!error.empty()) {
+      say("Error: the strategy could not start: " + error);
+      return;
+    }
+    running = true;
+    running_exchange = strategy->exchange;
+    if (restored > 0)
+      say("Restored " + std::to_string(restored) +
+          " open order(s) of a previous run from the journal; they are tracked again and cancelled by "
+          "`stop`.");
+    say("Strategy '" + strategy_name + "' started successfully: pure market making on " + strategy->exchange +
+        " " + strategy->pmm.pair.str() + ". Orders and fills are journaled in " + db.string() + ".");
+  }
+
+  void stop_strategy() {
+    if (!running) return;
+    say("Winding down: cancelling the strategy's orders...");
+    on_io([this] {
+      ticking = false;
+      tick_timer.cancel();
+      runner->cancel_all();
+      return 0;
+    });
+    const auto deadline = std::chrono::steady_clock::now() + options.stop_timeout;
+    std::size_t left = 0;
+    for (int round = 0;; ++round) {
+      left = on_io([this] { return runner->active_order_ids().size(); });
+      if (left == 0 || std::chrono::steady_clock::now() >= deadline) break;
+      if (round > 0 && round % 30 == 0)
+        on_io([this] {  // every ~3 s: ask again
+          runner->cancel_all();
+          return 0;
+        });
+      std::this_thread::sleep_for(100ms);
+    }
+    const std::string summary = on_io([this] {
+      const auto& st = runner->strategy().stats();
+      return std::to_string(st.orders_placed) + " order(s) placed, " + std::to_string(st.fills) +
+             " fill(s) in this run";
+    });
+    on_io([this] {
+      runner.reset();
+      return 0;
+    });
+    running = false;
+    if (left > 0)
+      say("Warning: " + std::to_string(left) +
+          " order(s) not confirmed cancelled yet; they stay in the journal and are restored at the next "
+          "`start`.");
+    else
+      say("All the strategy's orders are cancelled.");
+    say("Strategy '" + strategy_name + "' stopped (" + summary + ").");
+  }
+
+  void stop_strategy_if_running() {
+    if (running) stop_strategy();
+  }
+
+  void cmd_stop() {
+    if (!running) {
+      say("No strategy is running.");
+      return;
+    }
+    stop_strategy();
+  }
+
+  void status_strategy() {
+    if (!strategy) return;
+    const std::string what = "'" + strategy_name + "' (pure_market_making on " + strategy->exchange + " " +
+                             strategy->pmm.pair.str() + ")";
+    if (!running) {
+      say("Strategy " + what + ": not running; `start` to run it.");
+      return;
+    }
+    auto [line, rows] = on_io([this] {
+      std::vector<std::vector<std::string>> r;
+      Connector* c = sessions.at(running_exchange).connector.get();
+      for (const auto& id : runner->active_order_ids()) {
+        const InFlightOrder* o = c->order(id);
+        if (!o) continue;
+        r.push_back({o->trade_type() == TradeType::kBuy ? "buy" : "sell", o->price().to_string(),
+                     o->amount().to_string(), o->executed_base().to_string(),
+                     std::string(to_string(o->state())), id});
+      }
+      return std::pair{runner->status_line(), r};
+    });
+    say("Strategy " + what + ": running");
+    say("  " + line);
+    if (rows.empty())
+      say("  No active orders.");
+    else
+      print() << table({"Side", "Price", "Amount", "Filled", "State", "Order id"}, rows) << std::flush;
+  }
+
+  // ---- strategy: history ----
+
+  std::optional<std::vector<storage::StoredFill>> load_fills() {
+    if (!strategy) {
+      say("Error: no strategy config loaded; `import <name>` first.");
+      return std::nullopt;
+    }
+    const std::string exchange = strategy->exchange;
+    if (running && running_exchange == exchange)
+      return on_io([this, &exchange] { return runner->store().fills(exchange); });
+    if (!std::filesystem::exists(db_path())) return std::vector<storage::StoredFill>{};
+    storage::TradeStore store(db_path().string());
+    return store.fills(exchange);
+  }
+
+  void cmd_history() {
+    auto fills = load_fills();
+    if (!fills) return;
+    print() << format_history(*fills, strategy_name) << std::flush;
+  }
+
+  void cmd_export(const std::vector<std::string>& args) {
+    if (args.size() > 2 || (args.size() == 2 && args[1] != "trades")) {
+      say("Error: usage: export [trades]");
+      return;
+    }
+    auto fills = load_fills();
+    if (!fills) return;
+    const auto file = data_dir() / (strategy_name + "_trades.csv");
+    write_trades_csv(*fills, file);
+    say("Exported " + std::to_string(fills->size()) + " trade(s) to " + file.string());
+  }
+
   bool execute(const std::string& line) {
     const auto args = split_words(line);
     if (args.empty()) return true;
     const std::string& cmd = args[0];
     try {
-      if (cmd == "exit" || cmd == "quit") return false;
+      if (cmd == "exit" || cmd == "quit") {
+        if (running) stop_strategy();
+        return false;
+      }
       if (cmd == "help" || cmd == "?")
         cmd_help(args);
       else if (cmd == "connect")
@@ -712,6 +1148,20 @@ struct Shell::Impl {
         cmd_ticker(args);
       else if (cmd == "status")
         cmd_status();
+      else if (cmd == "create")
+        cmd_create(args);
+      else if (cmd == "import")
+        cmd_import(args);
+      else if (cmd == "config")
+        cmd_config(args);
+      else if (cmd == "start")
+        cmd_start(args);
+      else if (cmd == "stop")
+        cmd_stop();
+      else if (cmd == "history")
+        cmd_history();
+      else if (cmd == "export")
+        cmd_export(args);
       else {
         std::string best;
         std::size_t best_d = 3;
@@ -756,6 +1206,10 @@ struct Shell::Impl {
       } else {
         add_if("--env");
       }
+    } else if (cmd == "import" && words.size() == 2) {
+      for (const auto& n : saved_strategy_names()) add_if(n);
+    } else if (cmd == "config" && words.size() == 2) {
+      for (const auto& k : strategy_config_keys()) add_if(k);
     } else if (cmd == "order_book" || cmd == "ticker") {
       if (prev == "--exchange") {
         for (const auto& [id, s] : sessions) add_if(id);
@@ -780,6 +1234,15 @@ struct Shell::Impl {
   void shutdown() {
     if (shut_down) return;
     shut_down = true;
+    if (running) {  // dropped without cancelling: like a kill (the journal restores its orders next time)
+      on_io([this] {
+        ticking = false;
+        tick_timer.cancel();
+        runner.reset();
+        return 0;
+      });
+      running = false;
+    }
     for (auto& [id, s] : sessions) destroy(std::move(s.connector), true);
     sessions.clear();
     io_guard.reset();
@@ -829,7 +1292,11 @@ int Shell::run() {
   impl_->say("Type `help` for the commands, `connect` to add an exchange.");
   for (;;) {
     auto line = impl_->reader->read_line(">>> ");
-    if (!line || !execute(*line)) break;
+    if (!line) {
+      impl_->stop_strategy_if_running();
+      break;
+    }
+    if (!execute(*line)) break;
   }
   impl_->say("Stopping the connectors...");
   impl_->shutdown();

@@ -1,6 +1,8 @@
 // The interactive shell driven by scripted input, against a Bitget simulator in the process.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdlib>
@@ -19,6 +21,12 @@
 #include "nectar/sim/bitget/simulator.hpp"
 
 namespace {
+
+// A row of the `connect` table (column widths follow the longest connector id).
+bool has_row(const std::string& text, const std::string& exchange, const std::string& added,
+             const std::string& confirmed) {
+  return std::regex_search(text, std::regex("\\n +" + exchange + " +" + added + " +" + confirmed + "\\n"));
+}
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
@@ -130,11 +138,11 @@ TEST_F(ShellTest, FirstStartConnectBalanceOrderBookHelp) {
   const auto connected = out.find("You are now connected to bitget.\n");
   ASSERT_NE(connected, std::string::npos) << out;
   const std::string before = out.substr(first_table, connected - first_table);
-  EXPECT_NE(before.find("bitget              No            No"), std::string::npos) << out;
-  EXPECT_NE(before.find("bitget_perpetual    No            No"), std::string::npos) << out;
+  EXPECT_TRUE(has_row(before, "bitget", "No", "No")) << out;
+  EXPECT_TRUE(has_row(before, "bitget_perpetual", "No", "No")) << out;
   const std::string after = out.substr(connected);
-  EXPECT_NE(after.find("bitget              Yes           Yes"), std::string::npos) << out;
-  EXPECT_NE(after.find("bitget_perpetual    No            No"), std::string::npos) << out;
+  EXPECT_TRUE(has_row(after, "bitget", "Yes", "Yes")) << out;
+  EXPECT_TRUE(has_row(after, "bitget_perpetual", "No", "No")) << out;
 
   // balance: the funded account
   const auto bal = after.find("bitget:\n");
@@ -177,7 +185,7 @@ TEST_F(ShellTest, WrongSecretKeepsPreviousKeysAndRestartReconnects) {
   std::string out2;
   ASSERT_EQ(run({kPassword, "connect", "balance", "exit"}, out2), 0) << out2;
   EXPECT_NE(out2.find("You are now connected to bitget."), std::string::npos) << out2;
-  EXPECT_NE(out2.find("bitget              Yes           Yes"), std::string::npos) << out2;
+  EXPECT_TRUE(has_row(out2, "bitget", "Yes", "Yes")) << out2;
   EXPECT_NE(out2.find("10000"), std::string::npos) << out2;
   expect_no_secret(out2);
 }
@@ -227,6 +235,17 @@ TEST_F(ShellTest, EmbeddedSimulatorWithDefaultTestKeys) {
   expect_no_secret(out);
 }
 
+TEST_F(ShellTest, PaperTradeConnectsWithoutKeys) {
+  std::string out;
+  ASSERT_EQ(run({kPassword, kPassword, "connect bitget_paper_trade --env simulator", "balance", "exit"}, out,
+                /*external_sim=*/false),
+            0)
+      << out;
+  EXPECT_NE(out.find("You are now connected to bitget_paper_trade."), std::string::npos) << out;
+  EXPECT_NE(out.find("bitget_paper_trade:\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("USDT     10000"), std::string::npos) << out;
+}
+
 TEST_F(ShellTest, ErrorsAreOneLiners) {
   std::string out;
   ASSERT_EQ(run({kPassword, kPassword, "balance", "order_book", "order_book BTCUSDT", "connect nosuch",
@@ -238,7 +257,8 @@ TEST_F(ShellTest, ErrorsAreOneLiners) {
       << out;
   EXPECT_NE(out.find("Error: which trading pair?"), std::string::npos) << out;
   EXPECT_NE(out.find("'BTCUSDT' is not a trading pair like BTC-USDT"), std::string::npos) << out;
-  EXPECT_NE(out.find("Error: 'nosuch' is not an exchange nectar knows (known: bitget, bitget_perpetual)."),
+  EXPECT_NE(out.find("Error: 'nosuch' is not an exchange nectar knows (known: bitget, bitget_paper_trade, "
+                     "bitget_perpetual, bitget_perpetual_paper_trade)."),
             std::string::npos)
       << out;
   EXPECT_NE(out.find("unknown environment 'mars'"), std::string::npos) << out;
@@ -250,7 +270,9 @@ TEST_F(ShellTest, Completion) {
   std::ostringstream out;
   Shell shell(options(in, out));
   EXPECT_EQ(shell.complete("conn"), std::vector<std::string>{"connect"});
-  EXPECT_EQ(shell.complete("connect bit"), (std::vector<std::string>{"bitget", "bitget_perpetual"}));
+  EXPECT_EQ(shell.complete("connect bit"),
+            (std::vector<std::string>{"bitget", "bitget_paper_trade", "bitget_perpetual",
+                                      "bitget_perpetual_paper_trade"}));
   EXPECT_EQ(shell.complete("connect bitget --env s"), std::vector<std::string>{"simulator"});
   EXPECT_EQ(shell.complete("order_book BTC"), std::vector<std::string>{"BTC-USDT"});
   EXPECT_EQ(shell.complete("help ti"), std::vector<std::string>{"ticker"});

@@ -1,5 +1,7 @@
-// The interactive client: a Hummingbot-style command shell (connect, balance, order_book, ticker, status,
-// help, exit) over the connector registry, with credentials kept in the encrypted vault. See docs/client.md.
+// The interactive client: a Hummingbot-style command shell (connect, balance, order_book, ticker, create,
+// import, config, start, status, stop, history, export, help, exit) over the connector registry, with
+// credentials kept in the encrypted vault and strategy configs in `<config_dir>/strategies`. See
+// docs/client.md.
 #pragma once
 
 #include <chrono>
@@ -45,6 +47,10 @@ struct ShellOptions {
   bool connect_saved = true;
   /// How long `balance`, `order_book` and `ticker` wait for a connector's data.
   std::chrono::milliseconds data_timeout{15000};
+  /// How often a started strategy ticks (Hummingbot's clock: 1 s).
+  std::chrono::milliseconds tick_interval{1000};
+  /// How long `stop` / `exit` wait for the strategy's cancels to be confirmed.
+  std::chrono::milliseconds stop_timeout{15000};
 };
 
 /// The shell. Thread affinity: all public methods on one thread (the shell thread); connectors run on an
@@ -66,7 +72,10 @@ class Shell {
   /// unlock + connect_saved + the read-execute loop until `exit` or end of input; stops the connectors.
   /// Returns the process exit code.
   int run();
-  /// Stops every connector and the embedded simulator (idempotent; also done by the destructor).
+  /// Stops every connector and the embedded simulator (idempotent; also done by the destructor). A running
+  /// strategy is dropped WITHOUT cancelling its orders (as if the process were killed): they stay on the
+  /// exchange and in the journal, and the next `start` of that config restores them. `exit` (and the end of
+  /// input in run()) stops the strategy and cancels its orders first.
   void shutdown();
 
   /// Completion candidates for the word being typed, given the line up to the cursor.

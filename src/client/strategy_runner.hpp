@@ -1,0 +1,49 @@
+// A configured strategy running on one connector, with its order journal: what `start` creates in the shell
+// and what `nectar run` drives headless. Private to nectar_client.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nectar/client/strategy_config.hpp"
+#include "nectar/connectors/connector.hpp"
+#include "nectar/storage/trade_store.hpp"
+#include "nectar/strategy/pure_market_making.hpp"
+
+namespace nectar::client {
+
+/// Thread affinity: construct, use and destroy on the connector's thread.
+class StrategyRunner {
+ public:
+  /// Opens (or creates) the journal database `db`, puts the journal's still-active orders of this connector
+  /// back under tracking (ExchangeBase::restore_orders; orders the connector already tracks are skipped),
+  /// then subscribes the journal and creates the strategy. Throws (StorageError, std::invalid_argument).
+  StrategyRunner(Connector& connector, const StrategyConfig& config, const std::filesystem::path& db);
+  ~StrategyRunner();
+  StrategyRunner(const StrategyRunner&) = delete;
+  StrategyRunner& operator=(const StrategyRunner&) = delete;
+
+  /// One strategy step (call every second).
+  void tick();
+  /// Cancels the strategy's orders and the restored ones still live.
+  void cancel_all();
+  /// Client ids of live orders: the strategy's and the restored ones.
+  std::vector<std::string> active_order_ids() const;
+  /// How many orders were restored from the journal at start, and how many of them are still live.
+  std::size_t restored_count() const { return restored_.size(); }
+  std::size_t restored_live() const;
+  std::string status_line() const;
+  const strategy::PureMarketMaking& strategy() const { return *pmm_; }
+  storage::TradeStore& store() { return *store_; }
+
+ private:
+  Connector& connector_;
+  std::unique_ptr<storage::TradeStore> store_;
+  std::unique_ptr<storage::OrderJournal> journal_;
+  std::vector<std::string> restored_;
+  std::unique_ptr<strategy::PureMarketMaking> pmm_;
+};
+
+}  // namespace nectar::client

@@ -1,0 +1,545 @@
+// Strategy configs (YAML), the shell's strategy commands (create, import, config, start, status, stop,
+// history, export) and `nectar run` (headless), against a Bitget simulator in the process.
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nectar/client/headless.hpp"
+#include "nectar/client/history.hpp"
+#include "nectar/client/shell.hpp"
+#include "nectar/client/strategy_config.hpp"
+#include "nectar/sim/bitget/simulator.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using nectar::Decimal;
+using nectar::Endpoints;
+using nectar::Secret;
+using nectar::TradeType;
+using nectar::client::ConfigError;
+using nectar::client::ExternalSimulator;
+using nectar::client::Shell;
+using nectar::client::ShellOptions;
+using nectar::client::StrategyConfig;
+using nectar::sim::bitget::BitgetSimulator;
+
+const std::string kPassword = "correct horse battery staple";
+constexpr nectar::sim::AccountId kTaker = 4242;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::size_t count(const std::string& hay, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+  return n;
+}
+
+const char* kBotYaml = R"(# a Hummingbot-style config
+template_version: 24
+strategy: pure_market_making
+exchange: bitget
+market: BTC-USDT
+bid_spread: 0.0001
+ask_spread: 0.0001
+minimum_spread: -100
+order_refresh_time: 60
+order_refresh_tolerance_pct: 0
+filled_order_delay: 60
+order_amount: 0.001
+order_levels: 1
+inventory_skew_enabled: false
+hanging_orders_enabled: false
+price_ceiling: -1
+price_floor: -1
+)";
+
+// ---- YAML ----
+
+TEST(StrategyConfigYaml, ParsesHummingbotUnitsExactly) {
+  const StrategyConfig c = nectar::client::parse_strategy_config(R"(
+strategy: pure_market_making
+exchange: Bitget
+market: btc-usdt
+bid_spread: 0.1
+ask_spread: 0.123456789012
+order_amount: 0.000123456789012345
+order_levels: 3
+order_level_spread: 0.5
+order_level_amount: 0.001
+order_refresh_time: 30.5
+order_refresh_tolerance_pct: 0.2
+filled_order_delay: 0
+inventory_skew_enabled: true
+inventory_target_base_pct: 45.5
+inventory_range_multiplier: 2
+minimum_spread: 0.05
+price_ceiling: 70000.01
+price_floor: -1
+kill_switch_enabled: true
+kill_switch_rate: -5
+hanging_orders_enabled: true
+)",
+                                                                 "a.yml");
+  EXPECT_EQ(c.exchange, "bitget");
+  EXPECT_EQ(c.pmm.pair.str(), "BTC-USDT");
+  EXPECT_EQ(c.pmm.bid_spread, Decimal::parse("0.001"));
+  EXPECT_EQ(c.pmm.ask_spread, Decimal::parse("0.00123456789012"));
+  EXPECT_EQ(c.pmm.order_amount, Decimal::parse("0.000123456789012345"));  // no double on the way
+  EXPECT_EQ(c.pmm.order_levels, 3);
+  EXPECT_EQ(c.pmm.order_level_spread, Decimal::parse("0.005"));
+  EXPECT_EQ(c.pmm.order_refresh_time, 30500ms);
+  EXPECT_EQ(c.pmm.order_refresh_tolerance, Decimal::parse("0.002"));
+  EXPECT_EQ(c.pmm.filled_order_delay, 0ms);
+  EXPECT_TRUE(c.pmm.inventory_skew);
+  EXPECT_EQ(c.pmm.inventory_target_base, Decimal::parse("0.455"));
+  EXPECT_EQ(c.pmm.inventory_range_multiplier, Decimal::from_int(2));
+  ASSERT_TRUE(c.pmm.minimum_spread);
+  EXPECT_EQ(*c.pmm.minimum_spread, Decimal::parse("0.0005"));
+  ASSERT_TRUE(c.pmm.price_ceiling);
+  EXPECT_EQ(*c.pmm.price_ceiling, Decimal::parse("70000.01"));
+  EXPECT_FALSE(c.pmm.price_floor);
+  ASSERT_TRUE(c.pmm.kill_switch_loss);
+  EXPECT_EQ(*c.pmm.kill_switch_loss, Decimal::parse("0.05"));
+  EXPECT_EQ(c.ignored_keys, std::vector<std::string>{"hanging_orders_enabled"});
+
+  // Round trip through the file.
+  const auto dir = fs::temp_directory_path() / ("nectar-yaml-" + std::to_string(std::random_device{}()));
+  const auto file = dir / "strategies" / "a.yml";
+  nectar::client::save_strategy_config(c, file);
+  const std::string text = read_file(file);
+  EXPECT_NE(text.find("bid_spread: 0.1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("order_refresh_time: 30.5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("kill_switch_rate: -5\n"), std::string::npos) << text;
+  const StrategyConfig back = nectar::client::load_strategy_config(file);
+  EXPECT_EQ(nectar::client::to_yaml(back), text);
+  EXPECT_EQ(back.pmm.order_amount, c.pmm.order_amount);
+  EXPECT_EQ(back.pmm.ask_spread, c.pmm.ask_spread);
+  EXPECT_EQ(*back.pmm.kill_switch_loss, *c.pmm.kill_switch_loss);
+  fs::remove_all(dir);
+}
+
+std::string parse_error(const std::string& yaml) {
+  try {
+    nectar::client::parse_strategy_config(yaml, "conf/strategies/x.yml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(StrategyConfigYaml, ValidationErrorsNameFileAndKey) {
+  const std::string base = "strategy: pure_market_making\nexchange: bitget\nmarket: BTC-USDT\n";
+  EXPECT_EQ(parse_error(base + "bid_spread: 1\nask_spread: 1\norder_amount: abc\n"),
+            "conf/strategies/x.yml: order_amount: 'abc' is not a decimal number");
+  EXPECT_EQ(parse_error(base + "bid_spread: 1\nask_spread: 1\norder_amount: 0\n"),
+            "conf/strategies/x.yml: order_amount: must be positive (base units)");
+  EXPECT_EQ(parse_error(base + "bid_spread: 100\nask_spread: 1\norder_amount: 1\n"),
+            "conf/strategies/x.yml: bid_spread: must be from 0 to below 100 (%)");
+  EXPECT_EQ(parse_error(base + "bid_spread: 1\nask_spread: 1\n"),
+            "conf/strategies/x.yml: order_amount: missing");
+  EXPECT_EQ(parse_error(base + "bid_spread: 1\nask_spread: 1\norder_amount: 1\norder_levels: 1.5\n"),
+            "conf/strategies/x.yml: order_levels: must be a whole number from 1 to 100");
+  EXPECT_EQ(
+      parse_error(base + "bid_spread: 1\nask_spread: 1\norder_amount: 1\ninventory_skew_enabled: maybe\n"),
+      "conf/strategies/x.yml: inventory_skew_enabled: 'maybe' is not true or false");
+  EXPECT_EQ(
+      parse_error(base + "bid_spread: 1\nask_spread: 1\norder_amount: 1\nkill_switch_rate: 5\n"),
+      "conf/strategies/x.yml: kill_switch_rate: must be a loss in % from -100 to below 0 (e.g. -5 stops "
+      "at a 5 % loss)");
+  EXPECT_EQ(parse_error(base + "bid_spread: [1, 2]\nask_spread: 1\norder_amount: 1\n"),
+            "conf/strategies/x.yml: bid_spread: expected a single value");
+  EXPECT_EQ(parse_error("strategy: avellaneda\n"),
+            "conf/strategies/x.yml: strategy: 'avellaneda' is not supported (only pure_market_making)");
+  EXPECT_EQ(parse_error("market: BTCUSDT\n"),
+            "conf/strategies/x.yml: market: 'BTCUSDT' is not a trading pair like BTC-USDT");
+  EXPECT_NE(parse_error("a: [").find("conf/strategies/x.yml: not valid YAML"), std::string::npos);
+  try {
+    nectar::client::load_strategy_config("/nonexistent/nope.yml");
+    ADD_FAILURE();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/nope.yml"), std::string::npos);
+  }
+  StrategyConfig c = nectar::client::parse_strategy_config(kBotYaml, "bot.yml");
+  EXPECT_THROW(nectar::client::set_config_value(c, "bid_spread", "-1", "bot.yml"), ConfigError);
+  EXPECT_EQ(c.pmm.bid_spread, Decimal::parse("0.000001"));  // unchanged
+  nectar::client::set_config_value(c, "bid_spread", "0.25", "bot.yml");
+  EXPECT_EQ(c.pmm.bid_spread, Decimal::parse("0.0025"));
+  EXPECT_THROW(nectar::client::set_config_value(c, "nosuch", "1"), ConfigError);
+}
+
+TEST(History, SummaryCountsFeesOnce) {
+  using nectar::storage::StoredFill;
+  std::vector<StoredFill> fills(3);
+  const nectar::TradingPair pair{"BTC", "USDT"};
+  fills[0] = {"bitget",
+              "t1",
+              "c1",
+              "e1",
+              pair,
+              TradeType::kBuy,
+              Decimal::parse("100"),
+              Decimal::parse("2"),
+              Decimal::parse("200"),
+              {{"BTC", Decimal::parse("0.002")}},
+              true,
+              1000};
+  fills[1] = {"bitget",
+              "t2",
+              "c2",
+              "e2",
+              pair,
+              TradeType::kSell,
+              Decimal::parse("110"),
+              Decimal::parse("1"),
+              Decimal::parse("110"),
+              {{"USDT", Decimal::parse("0.11")}},
+              true,
+              2000};
+  fills[2] = {"bitget",
+              "t3",
+              "c3",
+              "e3",
+              pair,
+              TradeType::kSell,
+              Decimal::parse("130"),
+              Decimal::parse("1"),
+              Decimal::parse("130"),
+              {{"USDT", Decimal::parse("0.13")}},
+              false,
+              3000};
+  const auto s = nectar::client::summarize_fills(fills);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].trades, 3u);
+  EXPECT_EQ(*s[0].avg_buy_price, Decimal::parse("100"));
+  EXPECT_EQ(*s[0].avg_sell_price, Decimal::parse("120"));
+  EXPECT_EQ(s[0].fees.at("BTC"), Decimal::parse("0.002"));
+  EXPECT_EQ(s[0].fees.at("USDT"), Decimal::parse("0.24"));
+  EXPECT_EQ(s[0].fees_in_quote, Decimal::parse("0.44"));  // 0.002 BTC at 100 + 0.24 USDT
+  EXPECT_EQ(s[0].realized_pnl, Decimal::parse("40"));     // 2 matched × (120 − 100)
+  EXPECT_EQ(s[0].realized_pnl_net, Decimal::parse("39.56"));
+}
+
+// ---- shell and headless against the simulator ----
+
+class StrategyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    nectar::sim::bitget::SimulatorOptions so;
+    so.activity_interval_ms = 50;
+    so.book_push_interval_ms = 50;
+    sim = std::make_unique<BitgetSimulator>(sio, so);
+    sim->start();
+    sim->engine().ledger().deposit(kTaker, "BTC", Decimal::from_int(100));
+    sim->engine().ledger().deposit(kTaker, "USDT", Decimal::from_int(10'000'000));
+    // The bot quotes inside the simulator's makers: no random takers, so only this test's taker fills it.
+    sim->set_activity_paused(true);
+    sim_thread = std::thread([this] { sio.run(); });
+    dir = fs::temp_directory_path() / ("nectar-strategy-test-" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir / "conf" / "strategies");
+  }
+  void TearDown() override {
+    sim->stop();
+    guard.reset();
+    sio.stop();
+    sim_thread.join();
+    sim.reset();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+
+  ShellOptions options(std::istream& in, std::ostream& out) {
+    ShellOptions o;
+    o.config_dir = dir / "conf";
+    o.in = &in;
+    o.out = &out;
+    o.line_editing = false;
+    o.kdf.n = 1 << 10;
+    const auto& c = sim->credentials();
+    o.simulator = ExternalSimulator{Endpoints{sim->rest_url(), sim->ws_public_url(), sim->ws_private_url()},
+                                    {{"api_key", Secret(c.api_key)},
+                                     {"secret_key", Secret(c.secret_key)},
+                                     {"passphrase", Secret(c.passphrase)}}};
+    o.tick_interval = 200ms;
+    return o;
+  }
+
+  template <class F>
+  auto on_sim(F&& f) {
+    std::packaged_task<decltype(f())()> task(std::forward<F>(f));
+    auto fut = task.get_future();
+    asio::post(sio, [&task] { task(); });
+    return fut.get();
+  }
+
+  std::vector<nectar::sim::Order> open_orders() {
+    return on_sim([this] { return sim->engine().open_orders(sim->credentials().account, "BTCUSDT"); });
+  }
+
+  template <class P>
+  bool eventually(P pred, std::chrono::milliseconds timeout = 20s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return pred();
+  }
+
+  /// A shell with the vault created (first start) and bitget connected to the simulator.
+  std::unique_ptr<Shell> first_shell(std::istringstream& in, std::ostringstream& out) {
+    in.str(kPassword + "\n" + kPassword + "\n\n\n\n");
+    auto shell = std::make_unique<Shell>(options(in, out));
+    EXPECT_TRUE(shell->unlock());
+    shell->execute("connect bitget --env simulator");
+    EXPECT_NE(out.str().find("You are now connected to bitget."), std::string::npos) << out.str();
+    return shell;
+  }
+
+  void write_bot() { std::ofstream(dir / "conf" / "strategies" / "bot.yml") << kBotYaml; }
+
+  asio::io_context sio;
+  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(sio);
+  std::unique_ptr<BitgetSimulator> sim;
+  std::thread sim_thread;
+  fs::path dir;
+};
+
+TEST_F(StrategyTest, CreateWithScriptedAnswersWritesTheFile) {
+  std::istringstream in;
+  std::ostringstream out;
+  auto shell = first_shell(in, out);
+  // Answers: strategy (default), exchange (not connected, then default), market, bid, ask, refresh (bad, then
+  // default), amount, levels, level spread, level amount, skew, file name.
+  in.clear();
+  in.str("\nbinance\n\nETH-USDT\n0.5\n0.25\nsoon\n\n0.01\n2\n1\n0.005\nno\nmybot\n");
+  shell->execute("create");
+  shell->execute("config");
+  shell->execute("config order_amount 0.02");
+  shell->execute("config bid_spread -3");
+  shell->execute("exit");
+  const std::string o = out.str();
+  const auto file = dir / "conf" / "strategies" / "mybot.yml";
+  ASSERT_TRUE(fs::exists(file)) << o;
+  EXPECT_NE(o.find("'binance' is not connected"), std::string::npos) << o;
+  EXPECT_NE(o.find("order_refresh_time: 'soon' is not a decimal number"), std::string::npos) << o;
+  EXPECT_NE(o.find("A new config file has been created: " + file.string()), std::string::npos) << o;
+  EXPECT_NE(o.find("New configuration saved: order_amount: 0.02"), std::string::npos) << o;
+  EXPECT_NE(o.find("Error: " + file.string() + ": bid_spread: must be from 0 to below 100 (%)"),
+            std::string::npos)
+      << o;
+  const StrategyConfig c = nectar::client::load_strategy_config(file);
+  EXPECT_EQ(c.exchange, "bitget");
+  EXPECT_EQ(c.pmm.pair.str(), "ETH-USDT");
+  EXPECT_EQ(c.pmm.bid_spread, Decimal::parse("0.005"));
+  EXPECT_EQ(c.pmm.ask_spread, Decimal::parse("0.0025"));
+  EXPECT_EQ(c.pmm.order_refresh_time, 30s);
+  EXPECT_EQ(c.pmm.order_amount, Decimal::parse("0.02"));
+  EXPECT_EQ(c.pmm.order_levels, 2);
+  EXPECT_EQ(c.pmm.order_level_spread, Decimal::parse("0.01"));
+  EXPECT_EQ(c.pmm.order_level_amount, Decimal::parse("0.005"));
+  EXPECT_FALSE(c.pmm.inventory_skew);
+  EXPECT_NE(o.find("bid_spread    "), std::string::npos) << o;  // the config table
+}
+
+TEST_F(StrategyTest, StartStatusStopHistoryExport) {
+  write_bot();
+  std::istringstream in;
+  std::ostringstream out;
+  auto shell = first_shell(in, out);
+  shell->execute("history");  // nothing loaded
+  shell->execute("start");
+  shell->execute("import bot");
+  shell->execute("start");
+  ASSERT_NE(out.str().find("Configuration from bot.yml file is imported."), std::string::npos) << out.str();
+  ASSERT_NE(out.str().find("Strategy 'bot' started successfully"), std::string::npos) << out.str();
+  ASSERT_TRUE(eventually([this] { return open_orders().size() == 2; })) << out.str();
+  const auto orders = open_orders();
+  shell->execute("status");
+  std::string o = out.str();
+  EXPECT_NE(o.find("Strategy 'bot' (pure_market_making on bitget BTC-USDT): running"), std::string::npos)
+      << o;
+  for (const auto& order : orders) EXPECT_NE(o.find(order.client_id), std::string::npos) << o;
+
+  // A taker sells into the bot's bid.
+  const nectar::sim::Order* bid = nullptr;
+  for (const auto& order : orders)
+    if (order.side == TradeType::kBuy) bid = &order;
+  ASSERT_NE(bid, nullptr);
+  const Decimal bid_price = bid->price;
+  on_sim([&] {
+    auto r = nectar::sim::OrderRequest::limit(kTaker, "BTCUSDT", TradeType::kSell, bid_price,
+                                              Decimal::parse("0.001"), nectar::sim::TimeInForce::kIoc);
+    auto res = sim->engine().place(r);
+    EXPECT_TRUE(res.ok());
+    return 0;
+  });
+  ASSERT_TRUE(eventually([&] {
+    out.str("");
+    shell->execute("history");
+    return out.str().find("Trades                1 (1 buy, 0 sell)") != std::string::npos;
+  })) << out.str();
+  o = out.str();
+  EXPECT_NE(o.find("Bought                0.001 BTC"), std::string::npos) << o;
+  EXPECT_NE(o.find("Fees                  "), std::string::npos) << o;
+  EXPECT_NE(o.find(" BTC\n"), std::string::npos) << o;  // the buyer's fee is in BTC
+  EXPECT_NE(o.find("Realized P&L"), std::string::npos) << o;
+
+  out.str("");
+  shell->execute("export");
+  const auto csv = dir / "conf" / "data" / "bot_trades.csv";
+  EXPECT_NE(out.str().find("Exported 1 trade(s) to " + csv.string()), std::string::npos) << out.str();
+  const std::string text = read_file(csv);
+  EXPECT_EQ(count(text, "\n"), 2u) << text;
+  EXPECT_NE(text.find(",bitget,BTC-USDT,buy," + bid_price.to_string() + ",0.001,"), std::string::npos)
+      << text;
+
+  out.str("");
+  shell->execute("stop");
+  EXPECT_NE(out.str().find("All the strategy's orders are cancelled."), std::string::npos) << out.str();
+  EXPECT_TRUE(eventually([this] { return open_orders().empty(); }, 5s));
+  out.str("");
+  shell->execute("history");  // after stop: read from the database file
+  EXPECT_NE(out.str().find("Trades                1 (1 buy, 0 sell)"), std::string::npos) << out.str();
+  shell->execute("status");
+  EXPECT_NE(out.str().find("not running"), std::string::npos) << out.str();
+}
+
+TEST_F(StrategyTest, ExitStopsTheStrategyAndCancels) {
+  write_bot();
+  std::istringstream in;
+  std::ostringstream out;
+  auto shell = first_shell(in, out);
+  shell->execute("import bot");
+  shell->execute("start");
+  ASSERT_TRUE(eventually([this] { return open_orders().size() == 2; })) << out.str();
+  EXPECT_FALSE(shell->execute("exit"));
+  EXPECT_TRUE(open_orders().empty()) << out.str();
+}
+
+TEST_F(StrategyTest, RestartRestoresTheJournal) {
+  write_bot();
+  std::set<std::string> old_ids;
+  {
+    std::istringstream in;
+    std::ostringstream out;
+    auto shell = first_shell(in, out);
+    shell->execute("import bot");
+    shell->execute("start");
+    ASSERT_TRUE(eventually([this] { return open_orders().size() == 2; })) << out.str();
+    std::this_thread::sleep_for(500ms);  // let the journal see the acks
+    for (const auto& o : open_orders()) old_ids.insert(o.client_id);
+    shell->shutdown();  // killed: no cancel
+  }
+  ASSERT_EQ(open_orders().size(), 2u);
+
+  std::istringstream in(kPassword + "\n");
+  std::ostringstream out;
+  Shell shell(options(in, out));
+  ASSERT_TRUE(shell.unlock());
+  shell.connect_saved();
+  shell.execute("import bot");
+  shell.execute("start");
+  ASSERT_NE(out.str().find("Restored 2 open order(s) of a previous run"), std::string::npos) << out.str();
+  ASSERT_TRUE(eventually([this] { return open_orders().size() == 4; })) << out.str();  // + the new ladder
+  std::this_thread::sleep_for(1s);
+  std::multiset<std::string> ids;
+  for (const auto& o : open_orders()) ids.insert(o.client_id);
+  EXPECT_EQ(ids.size(), 4u);
+  for (const auto& id : old_ids) EXPECT_EQ(ids.count(id), 1u) << id;  // tracked again, not duplicated
+  out.str("");
+  shell.execute("status");
+  for (const auto& id : old_ids) EXPECT_NE(out.str().find(id), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("restored from journal: 2 (2 live)"), std::string::npos) << out.str();
+  shell.execute("stop");
+  EXPECT_TRUE(eventually([this] { return open_orders().empty(); }, 5s)) << out.str();  // old ones too
+  shell.execute("exit");
+}
+
+TEST_F(StrategyTest, HeadlessRunOnEmbeddedSimulator) {
+  write_bot();
+  std::ostringstream out;
+  nectar::client::HeadlessOptions o;
+  o.config_file = dir / "conf" / "strategies" / "bot.yml";
+  o.config_dir = dir / "conf";
+  o.environment = "simulator";
+  o.duration_s = 4;
+  o.status_interval_s = 1;
+  o.out = &out;
+  EXPECT_EQ(nectar::client::run_headless(o), 0) << out.str();
+  const std::string text = out.str();
+  EXPECT_NE(text.find("Stopped: 2 orders placed"), std::string::npos) << text;
+  EXPECT_NE(text.find("open orders left: 0"), std::string::npos) << text;
+  EXPECT_GE(count(text, "] mid "), 2u) << text;
+  EXPECT_TRUE(fs::exists(dir / "conf" / "logs" / "bot.log"));
+  EXPECT_TRUE(fs::exists(dir / "conf" / "data" / "bot.sqlite"));
+
+  // SIGINT stops it (long duration as a safety net).
+  std::ostringstream out2;
+  o.out = &out2;
+  o.duration_s = 60;
+  std::thread killer([] {
+    std::this_thread::sleep_for(4s);
+    std::raise(SIGINT);
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(nectar::client::run_headless(o), 0) << out2.str();
+  killer.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
+  EXPECT_NE(out2.str().find("open orders left: 0"), std::string::npos) << out2.str();
+
+  // Errors: a bad config, missing vault.
+  std::ostringstream out3;
+  o.out = &out3;
+  std::ofstream(dir / "conf" / "strategies" / "bad.yml")
+      << "strategy: pure_market_making\nexchange: bitget\n";
+  o.config_file = dir / "conf" / "strategies" / "bad.yml";
+  EXPECT_EQ(nectar::client::run_headless(o), 2);
+  EXPECT_NE(out3.str().find("bad.yml: market: missing"), std::string::npos) << out3.str();
+  o.config_file = dir / "conf" / "strategies" / "bot.yml";
+  o.environment = "";
+  EXPECT_EQ(nectar::client::run_headless(o), 2);
+  EXPECT_NE(out3.str().find("no vault"), std::string::npos) << out3.str();
+}
+
+}  // namespace
+
+namespace {
+
+TEST(StrategyCompletion, NewCommandsAndConfigKeys) {
+  std::istringstream in;
+  std::ostringstream out;
+  ShellOptions o;
+  o.config_dir = fs::temp_directory_path() / "nectar-completion-unused";
+  o.in = &in;
+  o.out = &out;
+  o.line_editing = false;
+  Shell shell(o);
+  EXPECT_EQ(shell.complete("imp"), std::vector<std::string>{"import"});
+  EXPECT_EQ(shell.complete("hist"), std::vector<std::string>{"history"});
+  EXPECT_EQ(shell.complete("config bid"), std::vector<std::string>{"bid_spread"});
+  EXPECT_EQ(shell.complete("st"), (std::vector<std::string>{"start", "status", "stop"}));
+}
+
+}  // namespace
