@@ -478,32 +478,7 @@ std::string ExchangeBase::sell(const TradingPair& pair, Decimal amount, OrderTyp
 }
 
 std::string ExchangeBase::validate_order(const InFlightOrder& order) const {
-  const TradingRule* rule = trading_rule(order.pair());
-  if (!rule) return "unknown trading pair " + order.pair().str() + " on " + config_.id;
-  if (!rule->active) return order.pair().str() + " is not trading on " + config_.id + " right now";
-  if (!order.amount().is_positive()) {
-    return "order amount is below the lot step " + rule->min_base_amount_increment.to_string() + " " +
-           order.pair().base;
-  }
-  if (order.amount() < rule->min_order_size) {
-    return "order amount " + order.amount().to_string() + " is below the minimum " +
-           rule->min_order_size.to_string() + " " + order.pair().base;
-  }
-  if (!rule->max_order_size.is_zero() && order.amount() > rule->max_order_size) {
-    return "order amount " + order.amount().to_string() + " is above the maximum " +
-           rule->max_order_size.to_string();
-  }
-  if (order.order_type() != OrderType::kMarket) {
-    if (!order.price().is_positive()) return "limit order needs a positive price";
-    const Decimal notional = order.price().mul(order.amount());
-    if (notional < rule->min_notional_size) {
-      return "order value " + notional.to_string() + " " + order.pair().quote + " is below the minimum " +
-             rule->min_notional_size.to_string() + " " + order.pair().quote;
-    }
-  } else if (!rule->supports_market_orders) {
-    return "market orders are not supported on " + order.pair().str();
-  }
-  return {};
+  return check_order_against_rule(order, trading_rule(order.pair()), config_.id);
 }
 
 std::string ExchangeBase::place(TradeType side, const TradingPair& pair, Decimal amount, OrderType type,
@@ -514,8 +489,8 @@ std::string ExchangeBase::place(TradeType side, const TradingPair& pair, Decimal
   const Decimal q_price = type == OrderType::kMarket ? Decimal{} : quantize_order_price(pair, price);
   const InFlightOrder& order = tracker_.start_tracking(
       InFlightOrder(id, pair, type, side, q_amount, q_price, now_ms(), action, order_leverage(pair)));
-  events_.publish(OrderSubmittedEvent{order.creation_timestamp_ms(), id, pair, type, side, q_amount, q_price, action,
-                                      order.leverage()});
+  events_.publish(OrderSubmittedEvent{order.creation_timestamp_ms(), id, pair, type, side, q_amount, q_price,
+                                      action, order.leverage()});
   spawn(place_task(id), "order placement");
   return id;
 }
@@ -663,7 +638,8 @@ void ExchangeBase::restore_orders(std::vector<InFlightOrder> orders) {
   }
   restored_unreconciled_ = tracker_.active_count() > 0;
   // With a user stream, its login reconciles; otherwise do it now.
-  if (started_ && (!config_.track_user_stream || user_stream_ready_)) spawn(reconcile_orders(), "reconciliation");
+  if (started_ && (!config_.track_user_stream || user_stream_ready_))
+    spawn(reconcile_orders(), "reconciliation");
 }
 
 asio::awaitable<void> ExchangeBase::polling_loop() {

@@ -225,31 +225,8 @@ std::string PaperTradeConnector::place(TradeType side, const TradingPair& pair, 
 }
 
 std::string PaperTradeConnector::validate(const InFlightOrder& order) const {
-  const TradingRule* rule = trading_rule(order.pair());
-  if (!rule) return "unknown trading pair " + order.pair().str() + " on " + name_;
-  if (!rule->active) return order.pair().str() + " is not trading on " + name_ + " right now";
-  if (!order.amount().is_positive()) {
-    return "order amount is below the lot step " + rule->min_base_amount_increment.to_string() + " " +
-           order.pair().base;
-  }
-  if (order.amount() < rule->min_order_size) {
-    return "order amount " + order.amount().to_string() + " is below the minimum " +
-           rule->min_order_size.to_string() + " " + order.pair().base;
-  }
-  if (!rule->max_order_size.is_zero() && order.amount() > rule->max_order_size) {
-    return "order amount " + order.amount().to_string() + " is above the maximum " +
-           rule->max_order_size.to_string() + " " + order.pair().base;
-  }
-  if (order.order_type() == OrderType::kMarket) {
-    if (!rule->supports_market_orders) return "market orders are not supported on " + order.pair().str();
-  } else {
-    if (!order.price().is_positive()) return "limit order needs a positive price";
-    const Decimal notional = order.price().mul(order.amount());
-    if (notional < rule->min_notional_size) {
-      return "order value " + notional.to_string() + " " + order.pair().quote + " is below the minimum " +
-             rule->min_notional_size.to_string() + " " + order.pair().quote;
-    }
-  }
+  if (std::string why = check_order_against_rule(order, trading_rule(order.pair()), name_); !why.empty())
+    return why;
   if (!market_->order_book(order.pair())) return "no order book for " + order.pair().str() + " yet";
   return {};
 }

@@ -96,6 +96,11 @@ class Connector {
   EventBus events_;
 };
 
+/// Checks an order against its pair's trading rule (listed and active, lot and size bounds, price and minimum
+/// value for limit orders, market orders supported). Returns the reason to refuse it in plain words, or "".
+std::string check_order_against_rule(const InFlightOrder& order, const TradingRule* rule,
+                                     const std::string& connector);
+
 /// Perpetual futures on top of the spot surface: positions, leverage, position mode and funding.
 struct Position {
   TradingPair pair;
