@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <cctype>
+#include <fstream>
 #include <future>
 #include <iomanip>
 #include <iostream>
@@ -25,6 +26,7 @@
 #include "nectar/client/strategy_config.hpp"
 #include "nectar/connectors/bitget/bitget_exchange.hpp"
 #include "nectar/connectors/errors.hpp"
+#include "nectar/paper/paper_trade.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
 
 namespace nectar::client {
@@ -53,7 +55,10 @@ constexpr CommandHelp kCommands[] = {
      "                             then saves them in the encrypted vault. `simulator` runs a local copy of\n"
      "                             the exchange inside nectar and offers its funded test keys."},
     {"balance", "Balances of every connected exchange",
-     "balance                      asset, total and available"},
+     "balance                      asset, total and available\n"
+     "balance paper                the balances paper trading starts with\n"
+     "balance paper <asset> <amt>  sets one (saved in <conf>/paper_balances.txt; applied to connected\n"
+     "                             paper connectors at once)"},
     {"order_book", "Top of an order book",
      "order_book <pair> [--depth N] [--exchange <exchange>]\n"
      "                             the N best bids and asks (default 10), e.g. order_book BTC-USDT"},
@@ -342,6 +347,7 @@ struct Shell::Impl {
   /// error and leaves the previous session alone.
   bool establish(ConnectorConfig config) {
     if (config.environment == Environment::kSimulator) config.endpoint_override = simulator_endpoints();
+    if (is_paper(config.id)) config.options["paper_balances"] = paper_balances_text();
     std::unique_ptr<Connector> conn;
     try {
       conn = on_io([&] { return ConnectorRegistry::instance().create(io.get_executor(), config); });
@@ -668,6 +674,65 @@ struct Shell::Impl {
     });
     print() << "  market: " << s->config.id << " " << pair.str() << "\n"
             << table({"Best Bid", "Best Ask", "Mid Price", "Last Trade"}, {row}) << std::flush;
+  }
+
+  static bool is_paper(const std::string& id) {
+    constexpr std::string_view kSuffix = "_paper_trade";
+    return id.size() > kSuffix.size() && id.compare(id.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+  }
+  std::filesystem::path paper_balances_file() const { return options.config_dir / "paper_balances.txt"; }
+  /// "ASSET:AMOUNT,..." as saved by `balance paper`, else the paper connectors' default.
+  std::string paper_balances_text() const {
+    std::ifstream in(paper_balances_file());
+    std::string line;
+    if (in && std::getline(in, line) && !line.empty()) return line;
+    return std::string(paper::kDefaultPaperBalances);
+  }
+
+  void cmd_balance_paper(const std::vector<std::string>& args) {
+    auto balances = paper::parse_paper_balances(paper_balances_text());
+    if (args.size() == 2) {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& [asset, amount] : balances) rows.push_back({asset, amount.to_string()});
+      print() << "Paper trading starts with:\n" << table({"Asset", "Amount"}, rows) << std::flush;
+      return;
+    }
+    if (args.size() != 4) {
+      say("Error: usage: balance paper <asset> <amount>, e.g. balance paper USDT 5000");
+      return;
+    }
+    const std::string asset = upper(args[2]);
+    const auto amount = Decimal::try_parse(args[3]);
+    if (asset.empty() || !amount || amount->is_negative()) {
+      say("Error: '" + args[3] + "' is not an amount (a decimal number, 0 or more).");
+      return;
+    }
+    balances[asset] = *amount;
+    std::string text;
+    for (const auto& [a, v] : balances) {
+      if (v.is_zero()) continue;
+      text += (text.empty() ? "" : ",") + a + ":" + v.to_string();
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(options.config_dir, ec);
+    {
+      std::ofstream out(paper_balances_file(), std::ios::trunc);
+      out << text << "\n";
+      if (!out) {
+        say("Error: cannot write " + paper_balances_file().string());
+        return;
+      }
+    }
+    // Connected paper connectors take the new amount now.
+    for (auto& [id, session] : sessions) {
+      auto* p = dynamic_cast<paper::PaperTradeConnector*>(session.connector.get());
+      if (!p) continue;
+      on_io([&] {
+        const Decimal delta = *amount - p->balance(asset);
+        return delta.is_zero() || p->adjust_balance(asset, delta);
+      });
+    }
+    say("Paper balance for " + asset + " set to " + amount->to_string() + ".");
   }
 
   void cmd_balance() {
@@ -1140,6 +1205,8 @@ struct Shell::Impl {
         cmd_help(args);
       else if (cmd == "connect")
         cmd_connect(args);
+      else if (cmd == "balance" && args.size() >= 2 && args[1] == "paper")
+        cmd_balance_paper(args);
       else if (cmd == "balance")
         cmd_balance();
       else if (cmd == "order_book")

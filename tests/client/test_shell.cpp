@@ -235,6 +235,26 @@ TEST_F(ShellTest, EmbeddedSimulatorWithDefaultTestKeys) {
   expect_no_secret(out);
 }
 
+TEST_F(ShellTest, BalancePaperSetsSavesAndApplies) {
+  std::string out;
+  ASSERT_EQ(
+      run({kPassword, kPassword, "balance paper USDT 5000", "connect bitget_paper_trade --env simulator",
+           "balance", "balance paper BTC 2.5", "balance", "balance paper", "balance paper USDT lots", "exit"},
+          out, /*external_sim=*/false),
+      0)
+      << out;
+  EXPECT_NE(out.find("Paper balance for USDT set to 5000."), std::string::npos) << out;
+  EXPECT_NE(out.find("USDT     5000     5000"), std::string::npos) << "applied at connect: " << out;
+  EXPECT_NE(out.find("BTC      2.5      2.5"), std::string::npos)
+      << "applied to the connected paper account: " << out;
+  EXPECT_NE(out.find("Paper trading starts with:"), std::string::npos) << out;
+  EXPECT_NE(out.find("Error: 'lots' is not an amount"), std::string::npos) << out;
+  std::string again;
+  ASSERT_EQ(run({kPassword, "balance paper", "exit"}, again, /*external_sim=*/false), 0) << again;
+  EXPECT_TRUE(std::regex_search(again, std::regex("USDT +5000"))) << "saved across restarts: " << again;
+  EXPECT_TRUE(std::regex_search(again, std::regex("BTC +2.5"))) << again;
+}
+
 TEST_F(ShellTest, PaperTradeConnectsWithoutKeys) {
   std::string out;
   ASSERT_EQ(run({kPassword, kPassword, "connect bitget_paper_trade --env simulator", "balance", "exit"}, out,
