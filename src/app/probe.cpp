@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "client/text.hpp"
 #include "nectar/client/connectors.hpp"
 #include "nectar/connectors/errors.hpp"
 #include "nectar/connectors/registry.hpp"
@@ -30,10 +31,7 @@ void register_all_connectors() {
 
 namespace {
 
-std::string upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
+using client::upper;
 
 /// Reads a secret from the terminal without echo (or a plain line when stdin is not a terminal).
 std::string prompt_secret(const std::string& prompt) {

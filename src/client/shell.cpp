@@ -28,6 +28,7 @@
 #include "nectar/connectors/errors.hpp"
 #include "nectar/paper/paper_trade.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
+#include "text.hpp"
 
 namespace nectar::client {
 
@@ -90,15 +91,6 @@ std::vector<std::string> split_words(const std::string& line) {
   std::string w;
   while (in >> w) out.push_back(w);
   return out;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-std::string upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
 }
 
 bool is_yes(const std::string& answer) {

@@ -1,4 +1,5 @@
 #include "nectar/client/strategy_config.hpp"
+#include "text.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -20,14 +21,6 @@ struct ValueError {
   std::string message;
 };
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-std::string upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return {};

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
+#include "nectar/core/clock.hpp"
 #include "nectar/net/error.hpp"
 #include "nectar/net/managed_websocket.hpp"
 
@@ -15,22 +16,6 @@ namespace nectar {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-
-namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t wall_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 ExchangeBase::ExchangeBase(asio::any_io_executor ex, ConnectorConfig config, Endpoints endpoints,
                            std::vector<net::RateLimit> rate_limits)
@@ -111,7 +96,7 @@ void ExchangeBase::start() {
     }
   });
   public_ws_->on_disconnect([this](const std::string& reason) {
-    if (public_down_since_ms_ == 0) public_down_since_ms_ = wall_ms();
+    if (public_down_since_ms_ == 0) public_down_since_ms_ = wall_clock_ms();
     for (auto& [pair, st] : books_) st.synced = false;
     if (!stopping_) spdlog::warn("{}: public stream disconnected: {}", config_.id, reason);
   });
@@ -243,10 +228,10 @@ void ExchangeBase::request_clock_sync() {
 asio::awaitable<void> ExchangeBase::clock_loop() {
   while (!stopping_) {
     try {
-      const int64_t sent = wall_ms();
+      const int64_t sent = wall_clock_ms();
       auto server = co_await fetch_server_time_ms();
       if (!server) co_return;  // the exchange has no time endpoint: use local time
-      clock_.add_sample(sent, *server, wall_ms());
+      clock_.add_sample(sent, *server, wall_clock_ms());
     } catch (const std::exception& e) {
       spdlog::warn("{}: clock sync failed: {}", config_.id, e.what());
     }
@@ -371,7 +356,7 @@ asio::awaitable<void> ExchangeBase::book_fallback_loop() {
   while (!stopping_) {
     co_await sleep(1s);
     const bool down_long = public_ws_ && !public_ws_->connected() && public_down_since_ms_ != 0 &&
-                           wall_ms() - public_down_since_ms_ > timings_.book_rest_fallback.count();
+                           wall_clock_ms() - public_down_since_ms_ > timings_.book_rest_fallback.count();
     if (!down_long || rules_.empty()) continue;
     for (auto& [pair, st] : books_) {
       try {
@@ -461,7 +446,7 @@ void ExchangeBase::set_fee_rates(const TradingPair& pair, Decimal maker, Decimal
 }
 
 void ExchangeBase::note_user_stream_activity() {
-  last_user_stream_activity_ms_ = wall_ms();
+  last_user_stream_activity_ms_ = wall_clock_ms();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -484,7 +469,7 @@ std::string ExchangeBase::validate_order(const InFlightOrder& order) const {
 std::string ExchangeBase::place(TradeType side, const TradingPair& pair, Decimal amount, OrderType type,
                                 Decimal price, PositionAction action) {
   if (!ids_) ids_ = std::make_unique<ClientOrderIdGenerator>(client_order_id_rules());
-  const std::string id = ids_->next(side, pair, wall_us());
+  const std::string id = ids_->next(side, pair, wall_clock_us());
   const Decimal q_amount = quantize_order_amount(pair, amount);
   const Decimal q_price = type == OrderType::kMarket ? Decimal{} : quantize_order_price(pair, price);
   const InFlightOrder& order = tracker_.start_tracking(
@@ -644,7 +629,7 @@ void ExchangeBase::restore_orders(std::vector<InFlightOrder> orders) {
 
 asio::awaitable<void> ExchangeBase::polling_loop() {
   while (!stopping_) {
-    const int64_t now = wall_ms();
+    const int64_t now = wall_clock_ms();
     const bool silent = !private_ws_ || !private_ws_->connected() ||
                         now - last_user_stream_activity_ms_ > timings_.user_stream_silence.count();
     co_await sleep(silent ? timings_.status_poll_fast : timings_.status_poll);

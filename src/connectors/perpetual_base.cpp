@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <chrono>
 
+#include "nectar/core/clock.hpp"
+
 namespace nectar {
 
 namespace asio = boost::asio;
@@ -12,12 +14,6 @@ namespace {
 
 constexpr std::size_t kSeenPaymentsLimit = 10000;
 
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 PerpetualExchangeBase::PerpetualExchangeBase(asio::any_io_executor ex, ConnectorConfig config,
@@ -26,7 +22,7 @@ PerpetualExchangeBase::PerpetualExchangeBase(asio::any_io_executor ex, Connector
 
 void PerpetualExchangeBase::start() {
   // Payments made before this start are history, not news (persistence replays them, not the stream).
-  if (funding_since_ms_ == 0) funding_since_ms_ = wall_ms();
+  if (funding_since_ms_ == 0) funding_since_ms_ = wall_clock_ms();
   ExchangeBase::start();
   if (config().track_user_stream) {
     spawn(read_position_mode(), "position mode");

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <vector>
 
+#include "nectar/core/clock.hpp"
+
 namespace nectar::net {
 
 ClockSync::ClockSync(std::size_t window) : window_(std::max<std::size_t>(1, window)) {}
@@ -31,9 +33,7 @@ std::size_t ClockSync::sample_count() const {
 }
 
 int64_t ClockSync::local_now_ms() noexcept {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return wall_clock_ms();
 }
 
 }  // namespace nectar::net

@@ -11,6 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "nectar/core/clock.hpp"
+
 namespace nectar::paper {
 
 namespace asio = boost::asio;
@@ -23,17 +25,6 @@ constexpr sim::AccountId kPaperAccount = 2;   // the user's paper funds
 constexpr sim::AccountId kMarketAccount = 3;  // the live market as counterparty (receives what we pay)
 constexpr int64_t kThroughWindowMs = 1500;    // a new trade and the book change it caused may arrive apart
 constexpr int64_t kDecreaseKeepMs = 3000;
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-int64_t wall_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -91,7 +82,7 @@ PaperTradeConnector::PaperTradeConnector(asio::any_io_executor ex, std::string n
       name_(std::move(name)),
       market_(std::move(market)),
       options_(std::move(options)),
-      tracker_(events_, [] { return wall_ms(); }),
+      tracker_(events_, [] { return wall_clock_ms(); }),
       ids_(ClientOrderIdRules{"ppr", 32, ""}) {
   for (const auto& [asset, amount] : options_.initial_balances) ledger_.deposit(kPaperAccount, asset, amount);
   ledger_.set_listener([this](const sim::BalanceChange& c) {
@@ -105,7 +96,7 @@ PaperTradeConnector::~PaperTradeConnector() {
 }
 
 int64_t PaperTradeConnector::now_ms() const {
-  return wall_ms();
+  return wall_clock_ms();
 }
 
 void PaperTradeConnector::start() {
@@ -203,7 +194,7 @@ std::string PaperTradeConnector::sell(const TradingPair& pair, Decimal amount, O
 
 std::string PaperTradeConnector::place(TradeType side, const TradingPair& pair, Decimal amount,
                                        OrderType type, Decimal price) {
-  const std::string id = ids_.next(side, pair, wall_us());
+  const std::string id = ids_.next(side, pair, wall_clock_us());
   const Decimal q_amount = quantize_order_amount(pair, amount);
   const Decimal q_price = type == OrderType::kMarket ? Decimal{} : quantize_order_price(pair, price);
   const InFlightOrder& order =

@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <variant>
 
+#include "nectar/core/clock.hpp"
+
 namespace nectar::sim {
 
 namespace {
@@ -223,11 +225,7 @@ struct MatchingEngine::Impl {
     next_trade_id = std::max<TradeId>(cfg.first_trade_id, 1);
     cfg.recent_orders_per_account = std::max<std::size_t>(cfg.recent_orders_per_account, 1);
     if (!cfg.clock) {
-      cfg.clock = [] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-      };
+      cfg.clock = [] { return wall_clock_ms(); };
     }
     ledger.set_listener([this](const BalanceChange& c) {
       pending_balances.push_back(c);

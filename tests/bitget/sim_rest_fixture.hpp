@@ -18,16 +18,11 @@
 #include <vector>
 
 #include "nectar/connectors/bitget/auth.hpp"
+#include "nectar/core/clock.hpp"
 #include "nectar/net/http_client.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
 
 namespace nectar::testing_support {
-
-inline int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 class SimRestFixture : public ::testing::Test {
  protected:
@@ -83,7 +78,7 @@ class SimRestFixture : public ::testing::Test {
       const std::string path = target.substr(0, q);
       const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
       const auto& c = sim->credentials();
-      headers = bitget::auth_headers(c.api_key, c.secret_key, c.passphrase, std::to_string(wall_now_ms()),
+      headers = bitget::auth_headers(c.api_key, c.secret_key, c.passphrase, std::to_string(wall_clock_ms()),
                                      method, path, query, body, false);
     }
     net::HttpRequest req;

@@ -15,6 +15,7 @@
 
 #include "nectar/connectors/bitget/auth.hpp"
 #include "nectar/connectors/bitget/bitget_perpetual.hpp"
+#include "nectar/core/clock.hpp"
 #include "nectar/sim/server.hpp"
 
 using namespace nectar;
@@ -285,10 +286,7 @@ TEST_F(BitgetPerpetualMapping, PositionsModeLeverageAndFundingBills) {
   EXPECT_EQ(fake.taken("/api/v2/mix/account/set-leverage").size(), 1u) << "out-of-bounds leverage not sent";
 
   // Funding: the settle-fee bill is emitted once however often it is polled; other bills are not funding.
-  fake.bill_time = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count() +
-                   1000;
+  fake.bill_time = wall_clock_ms() + 1000;
   // start() sets the "payments since" mark; its loops fail quietly against this fake.
   run([&]() -> asio::awaitable<void> {
     conn->start();

@@ -13,6 +13,7 @@
 
 #include "nectar/connectors/bitget/auth.hpp"
 #include "nectar/connectors/bitget/book_parser.hpp"
+#include "nectar/core/clock.hpp"
 #include "nectar/net/http_client.hpp"
 #include "nectar/net/websocket_client.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
@@ -26,11 +27,6 @@ using nectar::sim::bitget::SimulatorOptions;
 using std::chrono::milliseconds;
 
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct Books : bitget::BookResolver {
   std::map<std::string, OrderBook, std::less<>> books;
@@ -70,7 +66,7 @@ TEST_F(BitgetSim, ServerTime) {
   EXPECT_EQ(str(o["msg"]), "success");
   ASSERT_TRUE(o["requestTime"].is_int64());
   EXPECT_EQ(std::to_string(o["requestTime"].as_int64()), str(o["data"].at("serverTime")));
-  EXPECT_LT(std::llabs(o["requestTime"].as_int64() - now_ms()), 5000);
+  EXPECT_LT(std::llabs(o["requestTime"].as_int64() - wall_clock_ms()), 5000);
 }
 
 TEST_F(BitgetSim, SymbolsShape) {
@@ -127,7 +123,7 @@ TEST_F(BitgetSim, AuthErrorCodes) {
     return bitget::auth_headers(key, secret, pp, std::to_string(ts), "GET", path, "", "", false);
   };
   auto without = [&](std::string_view name) {
-    auto h = headers(c.api_key, c.secret_key, c.passphrase, now_ms());
+    auto h = headers(c.api_key, c.secret_key, c.passphrase, wall_clock_ms());
     std::erase_if(h, [&](const auto& kv) { return kv.first == name; });
     return h;
   };
@@ -143,13 +139,13 @@ TEST_F(BitgetSim, AuthErrorCodes) {
   expect(without("ACCESS-SIGN"), "40002");
   expect(without("ACCESS-TIMESTAMP"), "40003");
   expect(without("ACCESS-PASSPHRASE"), "40011");
-  expect(headers("other_key", c.secret_key, c.passphrase, now_ms()), "40006");
-  expect(headers(c.api_key, c.secret_key, "wrong", now_ms()), "40012");
-  expect(headers(c.api_key, "not-the-secret", c.passphrase, now_ms()), "40009");
-  EXPECT_EQ(expect(headers(c.api_key, c.secret_key, c.passphrase, now_ms() - 60'000), "40008"),
+  expect(headers("other_key", c.secret_key, c.passphrase, wall_clock_ms()), "40006");
+  expect(headers(c.api_key, c.secret_key, "wrong", wall_clock_ms()), "40012");
+  expect(headers(c.api_key, "not-the-secret", c.passphrase, wall_clock_ms()), "40009");
+  EXPECT_EQ(expect(headers(c.api_key, c.secret_key, c.passphrase, wall_clock_ms() - 60'000), "40008"),
             "Request timestamp expired");
   // Correct headers pass.
-  auto r = rest("GET", path, {}, false, headers(c.api_key, c.secret_key, c.passphrase, now_ms()));
+  auto r = rest("GET", path, {}, false, headers(c.api_key, c.secret_key, c.passphrase, wall_clock_ms()));
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
@@ -332,9 +328,9 @@ TEST_F(BitgetSim, WsLoginAndPrivatePushOrder) {
   const auto& c = sim->credentials();
   const std::string url = sim->ws_private_url();
   const std::string good =
-      bitget::ws_login_message(c.api_key, c.secret_key, c.passphrase, std::to_string(now_ms() / 1000));
+      bitget::ws_login_message(c.api_key, c.secret_key, c.passphrase, std::to_string(wall_clock_ms() / 1000));
   const std::string bad =
-      bitget::ws_login_message(c.api_key, "wrong", c.passphrase, std::to_string(now_ms() / 1000));
+      bitget::ws_login_message(c.api_key, "wrong", c.passphrase, std::to_string(wall_clock_ms() / 1000));
   // Failure: error 30005 then the server closes.
   auto fail = run([url, bad]() -> asio::awaitable<std::pair<std::string, bool>> {
     auto ex = co_await asio::this_coro::executor;
@@ -357,7 +353,7 @@ TEST_F(BitgetSim, WsLoginAndPrivatePushOrder) {
 
   // Success (ms timestamp also accepted), subscriptions, then a market buy: fill, orders, account per fill.
   const std::string good_ms =
-      bitget::ws_login_message(c.api_key, c.secret_key, c.passphrase, std::to_string(now_ms()));
+      bitget::ws_login_message(c.api_key, c.secret_key, c.passphrase, std::to_string(wall_clock_ms()));
   std::promise<void> subscribed;
   auto sub_future = subscribed.get_future();
   auto fut = asio::co_spawn(
@@ -568,8 +564,8 @@ TEST_F(BitgetSim, SignatureOverEncodedOrDecodedQuery) {
   const std::string path = "/api/v2/spot/trade/orderInfo";
   const std::string encoded = "clientOid=a%23b%3Ac";
   auto get_signed_over = [&](const std::string& signed_query) {
-    auto h = bitget::auth_headers(c.api_key, c.secret_key, c.passphrase, std::to_string(now_ms()), "GET",
-                                  path, signed_query, "", false);
+    auto h = bitget::auth_headers(c.api_key, c.secret_key, c.passphrase, std::to_string(wall_clock_ms()),
+                                  "GET", path, signed_query, "", false);
     return rest("GET", path + "?" + encoded, {}, false, std::move(h));
   };
   for (const std::string& q : {encoded, std::string("clientOid=a#b:c")}) {
@@ -624,9 +620,9 @@ TEST_F(BitgetSim, CandlesRestAndWs) {
   // Plain day candles are aligned to UTC+8 midnight.
   EXPECT_EQ((std::stoll(str(rows_of("granularity=1day").back().as_array()[0])) + 8 * 3'600'000) % 86'400'000,
             0);
-  EXPECT_TRUE(rows_of("granularity=1min&startTime=" + std::to_string(now_ms() + 3'600'000)).empty());
+  EXPECT_TRUE(rows_of("granularity=1min&startTime=" + std::to_string(wall_clock_ms() + 3'600'000)).empty());
   auto hist = rest("GET", "/api/v2/spot/market/history-candles?symbol=BTCUSDT&granularity=1min&endTime=" +
-                              std::to_string(now_ms()) + "&limit=200");
+                              std::to_string(wall_clock_ms()) + "&limit=200");
   ASSERT_EQ(hist.status, 200) << hist.body;
   EXPECT_FALSE(parse(hist)["data"].as_array().empty());
   EXPECT_EQ(str(parse(rest("GET", "/api/v2/spot/market/candles?symbol=BTCUSDT&granularity=7min"))["code"]),

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "nectar/connectors/bitget/auth.hpp"
+#include "nectar/core/clock.hpp"
 #include "nectar/core/decimal.hpp"
 #include "nectar/net/http_client.hpp"
 #include "nectar/net/websocket_client.hpp"
@@ -29,11 +30,6 @@ using nectar::sim::bitget::SimulatorOptions;
 using std::chrono::milliseconds;
 
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string str(const json::value& v) {
   return std::string(v.as_string());
@@ -131,7 +127,7 @@ class BitgetMixSim : public testing_support::SimRestFixture {
 
   std::string login_msg() {
     const auto& c = sim->credentials();
-    return bitget::ws_login_message(c.api_key, c.secret_key, c.passphrase, std::to_string(now_ms()));
+    return bitget::ws_login_message(c.api_key, c.secret_key, c.passphrase, std::to_string(wall_clock_ms()));
   }
 };
 
@@ -203,7 +199,7 @@ TEST_F(BitgetMixSim, PublicMarketData) {
   EXPECT_EQ(str(fr[0].at("fundingRateInterval")), "8");
   const int64_t next = std::stoll(str(fr[0].at("nextUpdate")));
   EXPECT_EQ(next % (8LL * 3600 * 1000), 0);
-  EXPECT_GT(next, now_ms());
+  EXPECT_GT(next, wall_clock_ms());
   auto ft = get_ok("/api/v2/mix/market/funding-time" + q).as_array();
   EXPECT_EQ(std::stoll(str(ft.at(0).at("nextFundingTime"))), next);
   auto sp = get_ok("/api/v2/mix/market/symbol-price" + q).as_array();
@@ -561,7 +557,7 @@ TEST_F(BitgetMixSim, WsPublicBooksTickerTrade) {
       EXPECT_TRUE(dec(d.at("markPrice")).is_positive());
       EXPECT_TRUE(dec(d.at("indexPrice")).is_positive());
       EXPECT_EQ(str(d.at("fundingRate")), "0.0001");
-      EXPECT_GT(std::stoll(str(d.at("nextFundingTime"))), now_ms());
+      EXPECT_GT(std::stoll(str(d.at("nextFundingTime"))), wall_clock_ms());
     }
   }
   EXPECT_TRUE(books_snapshot);

@@ -2,6 +2,7 @@
 // See include/nectar/sim/bitget/simulator.hpp, docs/bitget-sim.md and shared/protocols/bitget.md (§2 REST,
 // §3 auth, §4 WebSocket, §6 errors, §7 perpetuals, §9 simulator notes).
 #include "nectar/sim/bitget/simulator.hpp"
+#include "nectar/core/clock.hpp"
 
 #include <zlib.h>
 
@@ -41,9 +42,7 @@ constexpr AccountId kMarketAccountBase = 1'000'000'000;
 constexpr int64_t kTimestampWindowMs = 30'000;
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return wall_clock_ms();
 }
 
 std::string lower(std::string_view s) {
