@@ -192,32 +192,55 @@ void ExchangeBase::reconnect_streams() {
 asio::awaitable<net::HttpResponse> ExchangeBase::send_rest(net::HttpRequest request,
                                                            std::string_view limit_id,
                                                            int max_rate_limit_retries) {
+  // Named, not temporaries: g++12 destroys temporaries inside a co_await expression twice.
+  RequestFactory same_request = [request = std::move(request)] { return request; };
+  ResponseCheck no_check;
+  co_return co_await send_rest(std::move(same_request), std::move(no_check), limit_id,
+                               max_rate_limit_retries);
+}
+
+asio::awaitable<net::HttpResponse> ExchangeBase::send_rest(RequestFactory make_request, ResponseCheck check,
+                                                           std::string_view limit_id,
+                                                           int max_rate_limit_retries) {
   for (int attempt = 0;; ++attempt) {
     co_await limiter_.acquire(limit_id);
     net::HttpResponse resp;
     try {
-      resp = co_await http_->request(request);
+      resp = co_await http_->request(make_request());
     } catch (const net::NetError& e) {
       throw ExchangeError(ErrorKind::kNetwork, "", config_.id + ": " + e.what());
     }
+    std::optional<std::chrono::milliseconds> retry_after;
+    std::string limited;  // why this attempt was rate limited, "" when it was not
     if (resp.status == 429 || resp.status == 418) {
-      std::optional<std::chrono::milliseconds> retry_after;
       if (auto h = resp.header("Retry-After")) retry_after = net::RateLimiter::parse_retry_after(*h);
-      limiter_.on_rate_limited(retry_after);
-      spdlog::warn("{}: rate limited on {} (HTTP {}), backing off", config_.id, limit_id, resp.status);
-      if (attempt >= max_rate_limit_retries) {
-        throw ExchangeError(ErrorKind::kRateLimit, std::to_string(resp.status),
-                            config_.id + ": rate limited (HTTP " + std::to_string(resp.status) + ") after " +
-                                std::to_string(attempt + 1) + " attempts");
+      limited = "HTTP " + std::to_string(resp.status);
+    } else {
+      if (resp.status >= 500) {
+        throw ExchangeError(ErrorKind::kNetwork, std::to_string(resp.status),
+                            config_.id + ": server error HTTP " + std::to_string(resp.status));
       }
-      continue;
+      if (check) {
+        try {
+          check(resp);
+        } catch (const ExchangeError& e) {
+          // Out of retries: the exchange's own error (code and plain words) is the clearest report.
+          if (e.kind() != ErrorKind::kRateLimit || attempt >= max_rate_limit_retries) throw;
+          limited = std::string(e.what());
+        }
+      }
     }
-    limiter_.on_success();
-    if (resp.status >= 500) {
-      throw ExchangeError(ErrorKind::kNetwork, std::to_string(resp.status),
-                          config_.id + ": server error HTTP " + std::to_string(resp.status));
+    if (limited.empty()) {
+      limiter_.on_success();
+      co_return resp;
     }
-    co_return resp;
+    limiter_.on_rate_limited(retry_after);
+    spdlog::warn("{}: rate limited on {} ({}), backing off", config_.id, limit_id, limited);
+    if (attempt >= max_rate_limit_retries) {
+      throw ExchangeError(
+          ErrorKind::kRateLimit, std::to_string(resp.status),
+          config_.id + ": rate limited (" + limited + ") after " + std::to_string(attempt + 1) + " attempts");
+    }
   }
 }
 
@@ -344,6 +367,23 @@ void ExchangeBase::record_public_trade(const TradingPair& pair, Decimal price) {
   last_prices_[pair] = price;
 }
 
+uint64_t ExchangeBase::add_public_trade_listener(PublicTradeListener listener) {
+  const uint64_t id = next_trade_listener_id_++;
+  trade_listeners_.emplace(id, std::move(listener));
+  return id;
+}
+
+void ExchangeBase::remove_public_trade_listener(uint64_t id) {
+  trade_listeners_.erase(id);
+}
+
+void ExchangeBase::report_public_trade(const PublicTrade& trade) {
+  if (trade_listeners_.empty()) return;
+  // A copy: a listener may add or remove listeners while we iterate.
+  const auto listeners = trade_listeners_;
+  for (const auto& [id, listener] : listeners) listener(trade);
+}
+
 std::optional<Decimal> ExchangeBase::last_trade_price(const TradingPair& pair) const {
   auto it = last_prices_.find(pair);
   if (it == last_prices_.end()) return std::nullopt;
@@ -466,16 +506,28 @@ std::string ExchangeBase::validate_order(const InFlightOrder& order) const {
   return check_order_against_rule(order, trading_rule(order.pair()), config_.id);
 }
 
+const InFlightOrder& submit_order(Connector& connector, ClientOrderIdGenerator& ids, OrderTracker& tracker,
+                                  const OrderIntent& intent, int64_t now_ms) {
+  const std::string id = ids.next(intent.side, intent.pair, wall_clock_us());
+  const Decimal amount = connector.quantize_order_amount(intent.pair, intent.amount);
+  const Decimal price = intent.type == OrderType::kMarket
+                            ? Decimal{}
+                            : connector.quantize_order_price(intent.pair, intent.price);
+  const InFlightOrder& order = tracker.start_tracking(InFlightOrder(
+      id, intent.pair, intent.type, intent.side, amount, price, now_ms, intent.action, intent.leverage));
+  connector.events().publish(OrderSubmittedEvent{order.creation_timestamp_ms(), id, intent.pair, intent.type,
+                                                 intent.side, amount, price, intent.action,
+                                                 order.leverage()});
+  return order;
+}
+
 std::string ExchangeBase::place(TradeType side, const TradingPair& pair, Decimal amount, OrderType type,
                                 Decimal price, PositionAction action) {
   if (!ids_) ids_ = std::make_unique<ClientOrderIdGenerator>(client_order_id_rules());
-  const std::string id = ids_->next(side, pair, wall_clock_us());
-  const Decimal q_amount = quantize_order_amount(pair, amount);
-  const Decimal q_price = type == OrderType::kMarket ? Decimal{} : quantize_order_price(pair, price);
-  const InFlightOrder& order = tracker_.start_tracking(
-      InFlightOrder(id, pair, type, side, q_amount, q_price, now_ms(), action, order_leverage(pair)));
-  events_.publish(OrderSubmittedEvent{order.creation_timestamp_ms(), id, pair, type, side, q_amount, q_price,
-                                      action, order.leverage()});
+  const std::string id =
+      submit_order(*this, *ids_, tracker_,
+                   OrderIntent{side, pair, amount, type, price, action, order_leverage(pair)}, now_ms())
+          .client_order_id();
   spawn(place_task(id), "order placement");
   return id;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,6 +27,36 @@ class ManagedWebSocket;
 }
 
 namespace nectar {
+
+/// One trade of the exchange's public trade stream: someone's order met someone else's.
+struct PublicTrade {
+  TradingPair pair;
+  std::string trade_id;  ///< the exchange's id ("" when it gives none)
+  Decimal price;
+  Decimal amount;                          ///< base units
+  TradeType taker_side = TradeType::kBuy;  ///< the side that took liquidity (kBuy: an ask was lifted)
+  int64_t timestamp_ms = 0;                ///< exchange time
+};
+using PublicTradeListener = std::function<void(const PublicTrade&)>;
+
+/// An order as buy()/sell() receive it (amount and price not yet quantized).
+struct OrderIntent {
+  TradeType side = TradeType::kBuy;
+  TradingPair pair;
+  Decimal amount;
+  OrderType type = OrderType::kLimit;
+  Decimal price;  ///< ignored for MARKET
+  PositionAction action = PositionAction::kNil;
+  int leverage = 1;  ///< recorded on the order (perpetuals)
+};
+
+/// The part of buy()/sell() every connector shares (ExchangeBase and the paper connectors): a fresh client
+/// order id from `ids`, amount and price quantized to the pair's trading rule (no price for MARKET), the
+/// order tracked in PENDING_CREATE and then OrderSubmitted published on connector.events(), in that order (a
+/// journal listening to OrderSubmitted finds the order tracked). Returns the tracked order; the caller sends
+/// (or simulates) it after this returns.
+const InFlightOrder& submit_order(Connector& connector, ClientOrderIdGenerator& ids, OrderTracker& tracker,
+                                  const OrderIntent& intent, int64_t now_ms);
 
 /// What the exchange answered to a place request.
 struct PlacedOrder {
@@ -94,8 +125,9 @@ class ExchangeBase : public virtual Connector {
   boost::asio::awaitable<void> load_trading_rules();
   /// Polls every active order now (status, then fills), as after a reconnect.
   boost::asio::awaitable<void> reconcile_orders();
-  /// Puts orders journaled by a previous run back under tracking. They are reconciled with the exchange (status,
-  /// then fills that happened while we were down) before ready() turns true. Call before or after start().
+  /// Puts orders journaled by a previous run back under tracking. They are reconciled with the exchange
+  /// (status, then fills that happened while we were down) before ready() turns true. Call before or after
+  /// start().
   void restore_orders(std::vector<InFlightOrder> orders);
   /// Fetches balances now.
   boost::asio::awaitable<void> refresh_balances();
@@ -109,6 +141,12 @@ class ExchangeBase : public virtual Connector {
   void reconnect_streams();
   /// The last authentication problem of the private stream, in plain words ("" when none).
   const std::string& last_stream_error() const { return last_stream_error_; }
+  /// Calls `listener` with every new trade of the subscribed pairs as the public stream reports it, in the
+  /// order received (not the recent-trade history some exchanges send on subscribing). Returns an id for
+  /// remove_public_trade_listener. Listeners run on the executor, inside the stream's message handler; they
+  /// may add or remove listeners (effective from the next trade).
+  uint64_t add_public_trade_listener(PublicTradeListener listener);
+  void remove_public_trade_listener(uint64_t id);
 
  protected:
   // ---- exchange hooks ----
@@ -153,9 +191,18 @@ class ExchangeBase : public virtual Connector {
   const std::string& credential(std::string_view name) const;
   int64_t now_ms() const { return clock_.now_ms(); }
   /// Sends a REST request under rate limit `limit_id`; on HTTP 429/418 pauses (Retry-After) and retries up to
-  /// `max_rate_limit_retries` times. Network failures throw ExchangeError kNetwork. Any other status is
-  /// returned.
+  /// `max_rate_limit_retries` times. Network failures and HTTP 5xx throw ExchangeError kNetwork. Any other
+  /// status is returned.
   boost::asio::awaitable<net::HttpResponse> send_rest(net::HttpRequest request, std::string_view limit_id,
+                                                      int max_rate_limit_retries = 5);
+  /// Builds the request of one attempt: signed requests are signed again (fresh timestamp) on every retry.
+  using RequestFactory = std::function<net::HttpRequest()>;
+  /// Inspects a returned response and may throw ExchangeError; kRateLimit (a rate limit reported in the body)
+  /// pauses like HTTP 429 and retries.
+  using ResponseCheck = std::function<void(const net::HttpResponse&)>;
+  /// The one retry loop behind every REST call: send_rest above is this with a fixed request and no check.
+  boost::asio::awaitable<net::HttpResponse> send_rest(RequestFactory make_request, ResponseCheck check,
+                                                      std::string_view limit_id,
                                                       int max_rate_limit_retries = 5);
   /// Asks for a clock resync (after a timestamp rejection).
   void request_clock_sync();
@@ -168,6 +215,10 @@ class ExchangeBase : public virtual Connector {
   /// Marks the book stale and asks the exchange for a fresh snapshot.
   void request_book_resync(const TradingPair& pair, std::string_view reason);
   void record_public_trade(const TradingPair& pair, Decimal price);
+  /// Exchange code calls this for every new trade it parses from the public trade channel (price, size, taker
+  /// side, id): it reaches the public trade listeners. It does not set last_trade_price
+  /// (record_public_trade).
+  void report_public_trade(const PublicTrade& trade);
   void set_balance(const std::string& asset, Decimal total, Decimal available);
   void replace_balances(const std::vector<Balance>& balances);
   /// Call on every private message: feeds the silence detector.
@@ -247,6 +298,8 @@ class ExchangeBase : public virtual Connector {
   int64_t last_user_stream_activity_ms_ = 0;
   int64_t public_down_since_ms_ = 0;
   uint64_t book_resyncs_ = 0;
+  std::map<uint64_t, PublicTradeListener> trade_listeners_;
+  uint64_t next_trade_listener_id_ = 1;
   std::string last_stream_error_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

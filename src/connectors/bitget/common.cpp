@@ -124,7 +124,9 @@ asio::awaitable<json::value> BitgetCommon<Base>::private_request(std::string met
                                                                  std::string query, std::string body,
                                                                  std::string_view limit,
                                                                  std::string_view context) {
-  for (int attempt = 0;; ++attempt) {
+  // Signed per attempt: a retry after a rate limit carries a fresh timestamp.
+  // std::function locals, not lambdas converted inside the co_await (g++12 destroys such temporaries twice).
+  ExchangeBase::RequestFactory sign = [this, method, path, query, body] {
     net::HttpRequest req;
     req.method = method;
     req.url = this->endpoints().rest + path + (query.empty() ? "" : "?" + query);
@@ -132,21 +134,19 @@ asio::awaitable<json::value> BitgetCommon<Base>::private_request(std::string met
     req.headers = auth_headers(this->credential("api_key"), this->credential("secret_key"),
                                this->credential("passphrase"), std::to_string(this->now_ms()), method, path,
                                query, body, demo_);
-    std::optional<net::HttpResponse> resp;
+    return req;
+  };
+  json::value data;
+  ExchangeBase::ResponseCheck check = [this, context, &data](const net::HttpResponse& resp) {
     try {
-      // No retry inside send_rest: a retry here is signed again with a fresh timestamp.
-      resp = co_await this->send_rest(std::move(req), limit, 0);
-    } catch (const ExchangeError& e) {
-      if (e.kind() != ErrorKind::kRateLimit || attempt >= kMaxRateLimitRetries) throw;
-    }
-    if (!resp) continue;  // rate limited: the limiter has paused the pool, try again
-    try {
-      co_return unwrap(*resp, context);
+      data = unwrap(resp, context);
     } catch (const ExchangeError& e) {
       if (e.kind() == ErrorKind::kTimestamp) this->request_clock_sync();
-      if (e.kind() != ErrorKind::kRateLimit || attempt >= kMaxRateLimitRetries) throw;
+      throw;
     }
-  }
+  };
+  (void)co_await this->send_rest(std::move(sign), std::move(check), limit, kMaxRateLimitRetries);
+  co_return data;
 }
 
 template <class Base>
@@ -221,9 +221,16 @@ void BitgetCommon<Base>::on_public_message(std::string_view message) {
   // The newest trade has the largest ts (the first push lists recent trades).
   int64_t newest = -1;
   std::optional<Decimal> price;
+  // The push after subscribing ("snapshot") lists recent trades: history for the last price, not news for
+  // the trade listeners.
+  const bool fresh = action != "snapshot";
+  std::vector<PublicTrade> trades;
   for (const auto& v : *data) {
     if (!v.is_object()) continue;
     const int64_t ts = int_of(v.get_object(), "ts");
+    if (fresh) {
+      if (auto t = public_trade_of(v.get_object(), *pair)) trades.push_back(std::move(*t));
+    }
     if (ts < newest) continue;
     if (auto p = dec(v.get_object(), "price")) {
       newest = ts;
@@ -231,6 +238,11 @@ void BitgetCommon<Base>::on_public_message(std::string_view message) {
     }
   }
   if (price) this->record_public_trade(*pair, *price);
+  // Oldest first, whatever order the push lists them in.
+  std::stable_sort(trades.begin(), trades.end(), [](const PublicTrade& a, const PublicTrade& b) {
+    return a.timestamp_ms < b.timestamp_ms;
+  });
+  for (const auto& t : trades) this->report_public_trade(t);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
