@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nectar/connectors/bitget/errors.hpp"
+#include "nectar/connectors/exchange_base.hpp"
 #include "nectar/core/decimal.hpp"
 #include "nectar/core/in_flight_order.hpp"
 #include "nectar/net/http_client.hpp"
@@ -81,6 +82,24 @@ inline int64_t int_of(const json::object& o, std::string_view key) {
     return out;
   }
   return 0;
+}
+
+/// One element of the public `trade` channel ({"ts","price","size","side","tradeId"}, side = the taker's), or
+/// nullopt when price, size or side is missing or unreadable.
+inline std::optional<PublicTrade> public_trade_of(const json::object& t, const TradingPair& pair) {
+  const auto price = dec(t, "price");
+  const auto size = dec(t, "size");
+  const std::string_view side = str_or(t, "side");
+  if (!price || !size || !price->is_positive() || !size->is_positive() || (side != "buy" && side != "sell"))
+    return std::nullopt;
+  PublicTrade out;
+  out.pair = pair;
+  out.trade_id = std::string(str_or(t, "tradeId"));
+  out.price = *price;
+  out.amount = *size;
+  out.taker_side = side == "buy" ? TradeType::kBuy : TradeType::kSell;
+  out.timestamp_ms = int_of(t, "ts");
+  return out;
 }
 
 inline const json::object& as_object(const json::value& v, std::string_view what) {
