@@ -52,6 +52,13 @@ std::vector<TradeSummary> summarize_fills(const std::vector<storage::StoredFill>
   return out;
 }
 
+Decimal unrealized_pnl(const TradeSummary& s, Decimal mid) {
+  const Decimal open = s.open_base();
+  if (open.is_positive() && s.avg_buy_price) return open.mul(mid - *s.avg_buy_price);
+  if (open.is_negative() && s.avg_sell_price) return open.abs().mul(*s.avg_sell_price - mid);
+  return Decimal{};
+}
+
 namespace {
 
 std::string iso_time(int64_t ms) {
@@ -81,9 +88,19 @@ std::string fees_text(const std::vector<TokenAmount>& fees) {
 
 }  // namespace
 
-std::string format_history(const std::vector<storage::StoredFill>& fills, const std::string& config_name) {
-  if (fills.empty()) return "  No trades yet for " + config_name + ".\n";
+std::string format_history(const std::vector<storage::StoredFill>& all_fills, const std::string& config_name,
+                           const HistoryOptions& options) {
+  std::vector<storage::StoredFill> fills;
+  for (const auto& f : all_fills)
+    if (f.timestamp_ms >= options.since_ms) fills.push_back(f);
+  if (fills.empty()) {
+    if (options.since_ms > 0 && !all_fills.empty())
+      return "  No trades for " + config_name + " since " + iso_time(options.since_ms) + " (" +
+             std::to_string(all_fills.size()) + " before).\n";
+    return "  No trades yet for " + config_name + ".\n";
+  }
   std::ostringstream o;
+  if (options.since_ms > 0) o << "  Since " << iso_time(options.since_ms) << "\n";
   for (const auto& s : summarize_fills(fills)) {
     const std::string& b = s.pair.base;
     const std::string& q = s.pair.quote;
@@ -104,6 +121,22 @@ std::string format_history(const std::vector<storage::StoredFill>& fills, const 
                      s.realized_pnl.to_string_fixed(8), q,
                      Decimal::min(s.base_bought, s.base_sold).to_string(), b);
     o << fmt::format("    {:<22}{} {}\n", "Realized P&L - fees", s.realized_pnl_net.to_string_fixed(8), q);
+    const auto mid = options.mids.find(s.exchange + " " + s.pair.str());
+    if (mid == options.mids.end()) {
+      o << fmt::format("    {:<22}n/a (no live price; connect {} to value the open {} {})\n",
+                       "Unrealized P&L", s.exchange, s.open_base().to_string(), b);
+    } else {
+      const Decimal unrealized = unrealized_pnl(s, mid->second);
+      o << fmt::format("    {:<22}{} {} on {} {} open at mid {}\n", "Unrealized P&L",
+                       unrealized.to_string_fixed(8), q, s.open_base().to_string(), b,
+                       mid->second.to_string());
+      o << fmt::format("    {:<22}{} {}\n", "Total P&L - fees",
+                       (s.realized_pnl_net + unrealized).to_string_fixed(8), q);
+    }
+  }
+  if (!options.verbose) {
+    o << "  (`history -v` lists every trade)\n";
+    return o.str();
   }
   o << "  Trades:\n";
   for (const auto& f : fills) {

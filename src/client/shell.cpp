@@ -1,5 +1,6 @@
 #include "nectar/client/shell.hpp"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,15 +18,18 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
 #include "client/strategy_runner.hpp"
 #include "client/terminal.hpp"
 #include "nectar/client/connectors.hpp"
 #include "nectar/client/history.hpp"
+#include "nectar/client/status_view.hpp"
 #include "nectar/client/strategy_config.hpp"
 #include "nectar/connectors/bitget/bitget_exchange.hpp"
 #include "nectar/connectors/errors.hpp"
+#include "nectar/core/clock.hpp"
 #include "nectar/paper/paper_trade.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
 #include "text.hpp"
@@ -76,14 +80,26 @@ constexpr CommandHelp kCommands[] = {
     {"start", "Start the loaded strategy on its connected exchange",
      "start                        ticks every second; orders and fills are journaled in\n"
      "                             conf/data/<config>.sqlite, and the journal's open orders are restored"},
-    {"status", "Connected exchanges, what each still waits for, and the strategy", "status"},
+    {"status", "Connected exchanges, what each still waits for, and the strategy",
+     "status                       exchanges, then the strategy: market, balances, positions, orders, P&L\n"
+     "status --live [--seconds N]  the strategy's status redrawn every second, until Enter (on a terminal)\n"
+     "                             or for N seconds (default 10 when not on a terminal)"},
     {"stop", "Stop the strategy and cancel its orders", "stop"},
-    {"history", "Fills of the current config: volumes, average prices, fees, realized P&L", "history"},
+    {"history", "Fills of the current config: volumes, average prices, fees, realized and unrealized P&L",
+     "history [-d DAYS] [-v]       per market: trades, volumes, average prices, fees per token, realized\n"
+     "                             P&L, unrealized P&L at the live mid; -d: the last DAYS days only (e.g.\n"
+     "                             -d 0.5); -v: every trade too"},
     {"export", "Write the current config's fills to CSV",
      "export                       conf/data/<config>_trades.csv"},
     {"help", "List the commands, or explain one", "help [command]"},
-    {"exit", "Stop the strategy (cancelling its orders), every connector, and leave", "exit"},
+    {"exit", "Stop the strategy (cancelling its orders), every connector, and leave",
+     "exit                         stops the strategy, cancels its orders, disconnects, leaves\n"
+     "exit --keep-orders           leaves the orders open on the exchange (they stay in the journal and\n"
+     "                             are restored by the next `start` of the config)"},
 };
+
+/// `balance` values every asset in this currency.
+constexpr const char* kBalanceValueCurrency = "USDT";
 
 std::vector<std::string> split_words(const std::string& line) {
   std::vector<std::string> out;
@@ -123,29 +139,6 @@ std::string describe_missing(const ConnectorStatus& s, bool has_pairs) {
   return out;
 }
 
-std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
-                  const std::string& indent = "    ") {
-  std::vector<std::size_t> width(header.size());
-  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  std::ostringstream o;
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string text = indent;
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      std::string cell = cells[i];
-      if (i + 1 < cells.size()) cell.resize(width[i], ' ');
-      text += cell;
-      if (i + 1 < cells.size()) text += "    ";
-    }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    o << text << "\n";
-  };
-  line(header);
-  for (const auto& r : rows) line(r);
-  return o.str();
-}
-
 }  // namespace
 
 // One connected exchange: its config (with the keys) and the live connector on the io thread.
@@ -158,7 +151,7 @@ struct Shell::Impl {
   explicit Impl(ShellOptions o) : options(std::move(o)) {
     out = options.out ? options.out : &std::cout;
     std::istream* in = options.in ? options.in : &std::cin;
-    const bool terminal = !options.in && !options.out && ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
+    terminal = !options.in && !options.out && ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
     if (options.line_editing && terminal) {
       std::error_code ec;
       std::filesystem::create_directories(options.config_dir, ec);
@@ -174,6 +167,7 @@ struct Shell::Impl {
   ~Impl() { shutdown(); }
 
   ShellOptions options;
+  bool terminal = false;  // stdin and stdout are a TTY (live views redraw in place)
   std::ostream* out = nullptr;
   std::unique_ptr<LineReader> reader;
   std::optional<Vault> vault;
@@ -738,24 +732,75 @@ struct Shell::Impl {
         say(id + ": balances not loaded yet; try again shortly.");
         continue;
       }
-      auto balances = on_io([c] { return c->balances(); });
+      // Each asset with its price in the value currency, from the mid of a followed <asset>-<quote> book.
+      const std::string quote = kBalanceValueCurrency;
+      auto [balances, prices] = on_io([c, &quote] {
+        std::map<std::string, Decimal> px;
+        for (const auto& pair : c->trading_pairs()) {
+          if (pair.quote != quote) continue;
+          const OrderBook* b = c->order_book(pair);
+          if (auto mid = b ? b->mid_price() : std::nullopt) px[pair.base] = *mid;
+        }
+        return std::pair{c->balances(), px};
+      });
+      prices[quote] = Decimal::one();
       std::sort(balances.begin(), balances.end(),
                 [](const Balance& a, const Balance& b) { return a.asset < b.asset; });
       std::vector<std::vector<std::string>> rows;
+      Decimal total_value;
+      std::size_t unvalued = 0;
       for (const auto& b : balances) {
         if (b.total.is_zero() && b.available.is_zero()) continue;
-        rows.push_back({b.asset, b.total.to_string(), b.available.to_string()});
+        std::string value = "n/a";
+        if (auto p = prices.find(b.asset); p != prices.end()) {
+          const Decimal v = b.total.mul(p->second);
+          total_value += v;
+          value = v.to_string_fixed(2);
+        } else {
+          ++unvalued;
+        }
+        // Allocated, as Hummingbot shows it: the share of the asset held by open orders.
+        std::string allocated = "0%";
+        if (b.total.is_positive())
+          allocated =
+              (b.total - b.available).div(b.total).mul(Decimal::from_int(100)).to_string_fixed(0) + "%";
+        rows.push_back({b.asset, b.total.to_string(), b.available.to_string(), value, allocated});
       }
       print() << id << ":\n";
-      if (rows.empty())
+      if (rows.empty()) {
         print() << "    You have no balance on this exchange.\n";
-      else
-        print() << table({"Asset", "Total", "Available"}, rows);
+      } else {
+        print() << table({"Asset", "Total", "Available", quote + " Value", "Allocated"}, rows);
+        print() << "    Total value: " << total_value.to_string_fixed(2) << " " << quote
+                << (unvalued ? " (" + std::to_string(unvalued) + " asset(s) without a followed " + quote +
+                                   " market not counted)"
+                             : std::string())
+                << "\n";
+      }
       print() << std::flush;
     }
   }
 
-  void cmd_status() {
+  void cmd_status(const std::vector<std::string>& args) {
+    bool live = false;
+    int seconds = terminal ? 0 : 10;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--live") {
+        live = true;
+      } else if (args[i] == "--seconds" && i + 1 < args.size()) {
+        const auto n = Decimal::try_parse(args[++i]);
+        if (!n || n->is_negative() || *n > Decimal::from_int(86400) ||
+            Decimal::from_int(n->steps_of(Decimal::one())) != *n) {
+          say("Error: --seconds needs a whole number of seconds (0 to 86400).");
+          return;
+        }
+        seconds = static_cast<int>(n->steps_of(Decimal::one()));
+      } else {
+        say("Error: usage: status [--live [--seconds N]]");
+        return;
+      }
+    }
+    if (live) return status_live(seconds);
     std::vector<std::vector<std::string>> rows;
     for (auto& [id, s] : sessions) {
       Connector* c = s.connector.get();
@@ -1111,6 +1156,22 @@ struct Shell::Impl {
     say("Strategy '" + strategy_name + "' stopped (" + summary + ").");
   }
 
+  /// `exit --keep-orders`: stops ticking and closes the journal; the orders stay open on the exchange and in
+  /// the journal (restored by the next `start`).
+  void leave_orders_open() {
+    const std::size_t left = on_io([this] {
+      ticking = false;
+      tick_timer.cancel();
+      const std::size_t n = runner->active_order_ids().size();
+      runner.reset();
+      return n;
+    });
+    running = false;
+    say("Strategy '" + strategy_name + "' stopped; " + std::to_string(left) +
+        " order(s) left open on the exchange as asked. They stay in the journal and are restored by the next "
+        "`start`.");
+  }
+
   void stop_strategy_if_running() {
     if (running) stop_strategy();
   }
@@ -1123,32 +1184,66 @@ struct Shell::Impl {
     stop_strategy();
   }
 
+  std::string strategy_title() const {
+    return "'" + strategy_name + "' (pure_market_making on " + strategy->exchange + " " +
+           strategy->pmm.pair.str() + ")";
+  }
+
+  /// The running strategy's status block (market, balances, positions, orders, P&L).
+  std::string strategy_status_text() {
+    return on_io([this] {
+      Connector* c = sessions.at(running_exchange).connector.get();
+      StatusSnapshot snap = take_status_snapshot(*c, strategy->pmm.pair, runner->active_order_ids());
+      for (auto& f : runner->store().fills(running_exchange))
+        if (f.pair == snap.pair) snap.fills.push_back(std::move(f));
+      snap.strategy_line = runner->status_line();
+      return render_status(snap);
+    });
+  }
+
   void status_strategy() {
     if (!strategy) return;
-    const std::string what = "'" + strategy_name + "' (pure_market_making on " + strategy->exchange + " " +
-                             strategy->pmm.pair.str() + ")";
     if (!running) {
-      say("Strategy " + what + ": not running; `start` to run it.");
+      say("Strategy " + strategy_title() + ": not running; `start` to run it.");
       return;
     }
-    auto [line, rows] = on_io([this] {
-      std::vector<std::vector<std::string>> r;
-      Connector* c = sessions.at(running_exchange).connector.get();
-      for (const auto& id : runner->active_order_ids()) {
-        const InFlightOrder* o = c->order(id);
-        if (!o) continue;
-        r.push_back({o->trade_type() == TradeType::kBuy ? "buy" : "sell", o->price().to_string(),
-                     o->amount().to_string(), o->executed_base().to_string(),
-                     std::string(to_string(o->state())), id});
+    say("Strategy " + strategy_title() + ": running");
+    print() << strategy_status_text() << std::flush;
+  }
+
+  /// `status --live`: redraws every second until Enter (terminal) or for `seconds` (0 = until Enter).
+  void status_live(int seconds) {
+    if (!running) {
+      say(strategy ? "Strategy " + strategy_title() + ": not running; `start` to run it."
+                   : "No strategy is running; `import` a config and `start` it first.");
+      return;
+    }
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    if (terminal && seconds == 0) say("Live status: press Enter to return to the prompt.");
+    for (int frame = 0;; ++frame) {
+      const std::string text = strategy_status_text();
+      if (terminal)
+        print() << "\033[H\033[2J";  // redraw in place
+      else if (frame > 0)
+        print() << "\n";
+      const auto now = std::chrono::system_clock::now();
+      print() << "Strategy " << strategy_title() << ": running   (live, "
+              << fmt::format("{:%H:%M:%S}", std::chrono::floor<std::chrono::seconds>(now))
+              << (terminal ? ", Enter to leave)" : ")") << "\n"
+              << text << std::flush;
+      if (seconds > 0 && std::chrono::steady_clock::now() >= until) break;
+      if (!running) break;
+      if (terminal) {
+        pollfd pfd{STDIN_FILENO, POLLIN, 0};
+        if (::poll(&pfd, 1, 1000) > 0) {
+          std::string discard;
+          std::getline(std::cin, discard);
+          break;
+        }
+      } else {
+        std::this_thread::sleep_for(1s);
       }
-      return std::pair{runner->status_line(), r};
-    });
-    say("Strategy " + what + ": running");
-    say("  " + line);
-    if (rows.empty())
-      say("  No active orders.");
-    else
-      print() << table({"Side", "Price", "Amount", "Filled", "State", "Order id"}, rows) << std::flush;
+    }
   }
 
   // ---- strategy: history ----
@@ -1166,10 +1261,41 @@ struct Shell::Impl {
     return store.fills(exchange);
   }
 
-  void cmd_history() {
+  void cmd_history(const std::vector<std::string>& args) {
+    HistoryOptions ho;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "-v" || args[i] == "--verbose") {
+        ho.verbose = true;
+      } else if ((args[i] == "-d" || args[i] == "--days") && i + 1 < args.size()) {
+        const auto days = Decimal::try_parse(args[++i]);
+        if (!days || !days->is_positive() || *days > Decimal::from_int(36500)) {
+          say("Error: -d needs a positive number of days, e.g. -d 1 or -d 0.25.");
+          return;
+        }
+        const int64_t span_ms = days->mul(Decimal::from_int(86400000)).steps_of(Decimal::one());
+        ho.since_ms = wall_clock_ms() - span_ms;
+      } else {
+        say("Error: usage: history [-d DAYS] [-v]");
+        return;
+      }
+    }
     auto fills = load_fills();
     if (!fills) return;
-    print() << format_history(*fills, strategy_name) << std::flush;
+    // Unrealized P&L needs a live mid: every connected market the fills touch.
+    for (const auto& f : *fills) {
+      const std::string key = f.connector + " " + f.pair.str();
+      if (ho.mids.count(key)) continue;
+      auto it = sessions.find(f.connector);
+      if (it == sessions.end()) continue;
+      Connector* c = it->second.connector.get();
+      const TradingPair pair = f.pair;
+      auto mid = on_io([c, pair]() -> std::optional<Decimal> {
+        const OrderBook* b = c->order_book(pair);
+        return b ? b->mid_price() : std::nullopt;
+      });
+      if (mid) ho.mids[key] = *mid;
+    }
+    print() << format_history(*fills, strategy_name, ho) << std::flush;
   }
 
   void cmd_export(const std::vector<std::string>& args) {
@@ -1190,7 +1316,16 @@ struct Shell::Impl {
     const std::string& cmd = args[0];
     try {
       if (cmd == "exit" || cmd == "quit") {
-        if (running) stop_strategy();
+        const bool keep = args.size() == 2 && (args[1] == "--keep-orders" || args[1] == "-f");
+        if (args.size() > 2 || (args.size() == 2 && !keep)) {
+          say("Error: usage: exit [--keep-orders]");
+          return true;
+        }
+        if (running && keep) {
+          leave_orders_open();
+        } else if (running) {
+          stop_strategy();
+        }
         return false;
       }
       if (cmd == "help" || cmd == "?")
@@ -1206,7 +1341,7 @@ struct Shell::Impl {
       else if (cmd == "ticker")
         cmd_ticker(args);
       else if (cmd == "status")
-        cmd_status();
+        cmd_status(args);
       else if (cmd == "create")
         cmd_create(args);
       else if (cmd == "import")
@@ -1218,7 +1353,7 @@ struct Shell::Impl {
       else if (cmd == "stop")
         cmd_stop();
       else if (cmd == "history")
-        cmd_history();
+        cmd_history(args);
       else if (cmd == "export")
         cmd_export(args);
       else {

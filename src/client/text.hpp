@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <string>
+#include <vector>
 
 namespace nectar::client {
 
@@ -15,5 +16,10 @@ inline std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
+
+/// A left-aligned text table: the header, then one line per row, columns 4 spaces apart, each line starting
+/// with `indent` and ending with a newline (trailing spaces trimmed).
+std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                  const std::string& indent = "    ");
 
 }  // namespace nectar::client

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -30,6 +31,7 @@ bool has_row(const std::string& text, const std::string& exchange, const std::st
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
+using nectar::Decimal;
 using nectar::Endpoints;
 using nectar::Secret;
 using nectar::client::ExternalSimulator;
@@ -127,7 +129,7 @@ TEST_F(ShellTest, FirstStartConnectBalanceOrderBookHelp) {
   std::vector<std::string> script = {kPassword, kPassword, "connect", "connect bitget --env simulator"};
   for (const auto& k : good_keys()) script.push_back(k);
   script.insert(script.end(), {"connect", "balance", "order_book BTC-USDT --depth 5", "ticker BTC-USDT",
-                               "status", "help", "help connect", "frobnicate", "conect", "exit"});
+                               "balance", "status", "help", "help connect", "frobnicate", "conect", "exit"});
   std::string out;
   ASSERT_EQ(run(script, out), 0) << out;
 
@@ -149,6 +151,34 @@ TEST_F(ShellTest, FirstStartConnectBalanceOrderBookHelp) {
   ASSERT_NE(bal, std::string::npos) << out;
   EXPECT_NE(after.find("USDT", bal), std::string::npos);
   EXPECT_NE(after.find("10000", bal), std::string::npos) << out;
+
+  // Before BTC-USDT is followed, BTC has no USDT value; after `order_book BTC-USDT` it has, at the mid.
+  EXPECT_NE(after.find("USDT Value    Allocated"), std::string::npos) << out;
+  EXPECT_NE(after.find("without a followed USDT market not counted"), std::string::npos) << out;
+  const auto second = after.find("bitget:\n", after.find("Mid Price"));
+  ASSERT_NE(second, std::string::npos) << out;
+  std::istringstream rows(after.substr(second));
+  std::string line;
+  Decimal sum;
+  std::optional<Decimal> total;
+  while (std::getline(rows, line)) {
+    std::istringstream cells(line);
+    std::vector<std::string> c;
+    for (std::string w; cells >> w;) c.push_back(w);
+    if (c.size() == 5 && (c[0] == "BTC" || c[0] == "USDT")) {
+      const auto value = Decimal::try_parse(c[3]);
+      ASSERT_TRUE(value.has_value()) << line;  // valued, not n/a
+      EXPECT_TRUE(value->is_positive()) << line;
+      EXPECT_EQ(c[4], "0%") << line;  // nothing held by orders
+      sum += *value;
+    }
+    if (c.size() >= 4 && c[0] == "Total" && c[1] == "value:") {
+      total = Decimal::parse(c[2]);
+      break;
+    }
+  }
+  ASSERT_TRUE(total.has_value()) << out;
+  EXPECT_LE((*total - sum).abs(), Decimal::parse("0.02")) << out;  // per-row rounding to cents
 
   // order book with 5 levels
   const auto ob = after.find("bid_price");

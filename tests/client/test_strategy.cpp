@@ -239,6 +239,42 @@ TEST(History, SummaryCountsFeesOnce) {
   EXPECT_EQ(s[0].fees_in_quote, Decimal::parse("0.44"));  // 0.002 BTC at 100 + 0.24 USDT
   EXPECT_EQ(s[0].realized_pnl, Decimal::parse("40"));     // 2 matched × (120 − 100)
   EXPECT_EQ(s[0].realized_pnl_net, Decimal::parse("39.56"));
+  // Everything sold (2 bought, 2 sold): nothing open, nothing unrealized.
+  EXPECT_EQ(nectar::client::unrealized_pnl(s[0], Decimal::parse("999")), Decimal{});
+
+  // Long 1 left open after the first two fills: 1 × (mid − avg buy 100).
+  const auto long_open = nectar::client::summarize_fills({fills[0], fills[1]});
+  EXPECT_EQ(long_open[0].open_base(), Decimal::parse("1"));
+  EXPECT_EQ(nectar::client::unrealized_pnl(long_open[0], Decimal::parse("105.5")), Decimal::parse("5.5"));
+  // realized + unrealized = the value change of every fill at the mid: -200 + 110 + 1 × 105.5 = 15.5
+  EXPECT_EQ(long_open[0].realized_pnl + nectar::client::unrealized_pnl(long_open[0], Decimal::parse("105.5")),
+            Decimal::parse("15.5"));
+  // Short 1 (only a sell): 1 × (avg sell 130 − mid).
+  const auto short_open = nectar::client::summarize_fills({fills[2]});
+  EXPECT_EQ(nectar::client::unrealized_pnl(short_open[0], Decimal::parse("131")), Decimal::parse("-1"));
+
+  // history: the text shows unrealized P&L at the given mid; -d selects by time; -v lists the trades.
+  nectar::client::HistoryOptions ho;
+  ho.mids["bitget BTC-USDT"] = Decimal::parse("105.5");
+  std::string text = nectar::client::format_history({fills[0], fills[1]}, "bot", ho);
+  EXPECT_NE(text.find("Unrealized P&L        5.50000000 USDT on 1 BTC open at mid 105.5"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Total P&L - fees      15.19000000 USDT"), std::string::npos) << text;  // 15.5 − 0.31
+  EXPECT_EQ(text.find("  Trades:"), std::string::npos) << text;
+  ho.verbose = true;
+  text = nectar::client::format_history({fills[0], fills[1]}, "bot", ho);
+  EXPECT_NE(text.find("  Trades:"), std::string::npos) << text;
+  EXPECT_NE(text.find("buy  2 BTC @ 100"), std::string::npos) << text;
+  ho.since_ms = 1500;  // only the sell
+  text = nectar::client::format_history({fills[0], fills[1]}, "bot", ho);
+  EXPECT_NE(text.find("Trades                1 (0 buy, 1 sell)"), std::string::npos) << text;
+  ho.since_ms = 5000;
+  text = nectar::client::format_history({fills[0], fills[1]}, "bot", ho);
+  EXPECT_NE(text.find("No trades for bot since"), std::string::npos) << text;
+  ho.mids.clear();
+  ho.since_ms = 0;
+  text = nectar::client::format_history({fills[0]}, "bot", ho);
+  EXPECT_NE(text.find("Unrealized P&L        n/a"), std::string::npos) << text;
 }
 
 // ---- shell and headless against the simulator ----
@@ -406,6 +442,37 @@ TEST_F(StrategyTest, StartStatusStopHistoryExport) {
   EXPECT_NE(o.find(" BTC\n"), std::string::npos) << o;  // the buyer's fee is in BTC
   EXPECT_NE(o.find("Realized P&L"), std::string::npos) << o;
 
+  // Connected: history values the open inventory at the live mid; -v lists the trade.
+  EXPECT_NE(o.find("Unrealized P&L        "), std::string::npos) << o;
+  EXPECT_EQ(o.find("Unrealized P&L        n/a"), std::string::npos) << o;
+  EXPECT_NE(o.find("on 0.001 BTC open at mid"), std::string::npos) << o;
+  EXPECT_EQ(o.find("  Trades:"), std::string::npos) << o;
+  out.str("");
+  shell->execute("history -v -d 1");
+  o = out.str();
+  EXPECT_NE(o.find("  Trades:"), std::string::npos) << o;
+  EXPECT_NE(o.find("buy  0.001 BTC @ " + bid_price.to_string()), std::string::npos) << o;
+  out.str("");
+  shell->execute("history -d nope");
+  EXPECT_NE(out.str().find("Error: -d needs a positive number of days"), std::string::npos) << out.str();
+
+  // status: market, balances, orders and P&L of the running strategy; --live redraws.
+  out.str("");
+  shell->execute("status");
+  o = out.str();
+  EXPECT_NE(o.find("  Market     bitget BTC-USDT   bid "), std::string::npos) << o;
+  EXPECT_NE(o.find("  Balances\n"), std::string::npos) << o;
+  EXPECT_NE(o.find("  Orders\n"), std::string::npos) << o;
+  EXPECT_NE(o.find("  P&L        1 trades (1 buy, 0 sell)"), std::string::npos) << o;
+  out.str("");
+  shell->execute("status --live --seconds 1");
+  o = out.str();
+  EXPECT_GE(count(o, ": running   (live, "), 2u) << o;
+  EXPECT_GE(count(o, "  Market     bitget BTC-USDT"), 2u) << o;
+  out.str("");
+  shell->execute("status --live --seconds x");
+  EXPECT_NE(out.str().find("Error: --seconds needs a whole number"), std::string::npos) << out.str();
+
   out.str("");
   shell->execute("export");
   const auto csv = dir / "conf" / "data" / "bot_trades.csv";
@@ -424,6 +491,36 @@ TEST_F(StrategyTest, StartStatusStopHistoryExport) {
   EXPECT_NE(out.str().find("Trades                1 (1 buy, 0 sell)"), std::string::npos) << out.str();
   shell->execute("status");
   EXPECT_NE(out.str().find("not running"), std::string::npos) << out.str();
+}
+
+TEST_F(StrategyTest, ExitKeepOrdersLeavesThemForTheNextStart) {
+  write_bot();
+  std::istringstream in;
+  std::ostringstream out;
+  {
+    auto shell = first_shell(in, out);
+    shell->execute("import bot");
+    shell->execute("start");
+    ASSERT_TRUE(eventually([this] { return open_orders().size() == 2; })) << out.str();
+    shell->execute("exit --now");
+    EXPECT_NE(out.str().find("Error: usage: exit [--keep-orders]"), std::string::npos) << out.str();
+    EXPECT_FALSE(shell->execute("exit --keep-orders"));
+    EXPECT_NE(out.str().find("2 order(s) left open on the exchange as asked"), std::string::npos)
+        << out.str();
+  }
+  ASSERT_EQ(open_orders().size(), 2u) << out.str();
+  // The next session's start restores them, and its stop cancels them.
+  std::istringstream in2(kPassword + "\n");
+  std::ostringstream out2;
+  Shell shell(options(in2, out2));
+  ASSERT_TRUE(shell.unlock());
+  shell.connect_saved();
+  shell.execute("import bot");
+  shell.execute("start");
+  EXPECT_NE(out2.str().find("Restored 2 open order(s) of a previous run"), std::string::npos) << out2.str();
+  shell.execute("stop");
+  EXPECT_TRUE(eventually([this] { return open_orders().empty(); }, 5s)) << out2.str();
+  shell.execute("exit");
 }
 
 TEST_F(StrategyTest, ExitStopsTheStrategyAndCancels) {

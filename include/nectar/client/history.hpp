@@ -33,13 +33,29 @@ struct TradeSummary {
   /// each fee counts exactly once, in realized_pnl_net.
   Decimal realized_pnl;
   Decimal realized_pnl_net;  ///< realized_pnl − fees_in_quote
+  /// base_bought − base_sold: inventory the fills left open (negative: sold more than bought).
+  Decimal open_base() const { return base_bought - base_sold; }
+};
+
+/// P&L of the inventory the fills left open, valued at `mid`: long open_base × (mid − avg buy), short
+/// |open_base| × (avg sell − mid). realized_pnl + this = the value change of every fill at `mid`, before
+/// fees.
+Decimal unrealized_pnl(const TradeSummary& summary, Decimal mid);
+
+/// What `history` shows: fills since `since_ms` (0 = all); `verbose` also lists every fill.
+struct HistoryOptions {
+  int64_t since_ms = 0;
+  bool verbose = false;
+  /// Mid price per market (exchange + " " + pair) for unrealized P&L; markets without one show "n/a".
+  std::map<std::string, Decimal> mids;
 };
 
 /// One summary per (exchange, pair), in order of first fill.
 std::vector<TradeSummary> summarize_fills(const std::vector<storage::StoredFill>& fills);
 
-/// The text `history` prints (a "no trades" line when `fills` is empty).
-std::string format_history(const std::vector<storage::StoredFill>& fills, const std::string& config_name);
+/// The text `history` prints (a "no trades" line when no fill is selected).
+std::string format_history(const std::vector<storage::StoredFill>& fills, const std::string& config_name,
+                           const HistoryOptions& options = {});
 
 /// Writes the fills as CSV (header: trade_id,timestamp,exchange,market,side,price,amount,quote_amount,fees,
 /// is_maker,client_order_id,exchange_order_id). Throws std::runtime_error when the file cannot be written.
