@@ -668,11 +668,19 @@ struct Shell::Impl {
   }
   std::filesystem::path paper_balances_file() const { return options.config_dir / "paper_balances.txt"; }
   /// "ASSET:AMOUNT,..." as saved by `balance paper`, else the paper connectors' default.
+  /// The saved paper balances (default kDefaultPaperBalances). A file that does not parse is an error naming
+  /// the file; it is never overwritten, so nothing the user wrote is lost.
   std::string paper_balances_text() const {
     std::ifstream in(paper_balances_file());
     std::string line;
-    if (in && std::getline(in, line) && !line.empty()) return line;
-    return std::string(paper::kDefaultPaperBalances);
+    if (!(in && std::getline(in, line) && !line.empty())) return std::string(paper::kDefaultPaperBalances);
+    try {
+      (void)paper::parse_paper_balances(line);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(paper_balances_file().string() + ": " + e.what() +
+                                  "; fix or delete the file (it was left as it is)");
+    }
+    return line;
   }
 
   void cmd_balance_paper(const std::vector<std::string>& args) {

@@ -18,6 +18,9 @@
 #include <thread>
 #include <vector>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include "nectar/client/shell.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
 
@@ -117,6 +120,7 @@ class ShellTest : public ::testing::Test {
   std::unique_ptr<BitgetSimulator> sim;
   std::thread sim_thread;
   fs::path dir;
+  std::ostringstream log_text;
 };
 
 std::size_t count(const std::string& hay, const std::string& needle) {
@@ -313,6 +317,90 @@ TEST_F(ShellTest, ErrorsAreOneLiners) {
       << out;
   EXPECT_NE(out.find("unknown environment 'mars'"), std::string::npos) << out;
   EXPECT_NE(out.find("Error: no command 'nosuch'"), std::string::npos) << out;
+}
+
+TEST_F(ShellTest, CorruptedFilesGiveClearErrorsAndLoseNothing) {
+  std::string out;
+  std::vector<std::string> script = {kPassword, kPassword, "connect bitget --env simulator"};
+  for (const auto& k : good_keys()) script.push_back(k);
+  script.push_back("exit");
+  ASSERT_EQ(run(script, out), 0) << out;
+  const fs::path conf = dir / "conf";
+
+  // A strategy config that is not YAML, and one with a bad value: import says which file and key, loads
+  // nothing, and leaves the file byte-identical; the config imported before stays loaded.
+  fs::create_directories(conf / "strategies");
+  std::ofstream(conf / "strategies" / "good.yml")
+      << "strategy: pure_market_making\nexchange: bitget\nmarket: BTC-USDT\nbid_spread: 1\nask_spread: 1\n"
+         "order_amount: 0.001\n";
+  const std::string broken = "strategy: pure_market_making\nexchange: [bitget\n\x01\xff garbage";
+  std::ofstream(conf / "strategies" / "broken.yml", std::ios::binary) << broken;
+  const std::string bad_value =
+      "strategy: pure_market_making\nexchange: bitget\nmarket: BTC-USDT\nbid_spread: lots\nask_spread: "
+      "1\norder_amount: 0.001\n";
+  std::ofstream(conf / "strategies" / "badvalue.yml") << bad_value;
+  const std::string paper_garbage = "USDT:ten thousand,BTC";
+  std::ofstream(conf / "paper_balances.txt") << paper_garbage;
+  ASSERT_EQ(run({kPassword, "import good", "import broken", "import badvalue", "config bid_spread",
+                 "balance paper", "exit"},
+                out),
+            0)
+      << out;
+  EXPECT_NE(out.find("broken.yml: not valid YAML"), std::string::npos) << out;
+  EXPECT_NE(out.find("badvalue.yml: bid_spread: 'lots' is not a decimal number"), std::string::npos) << out;
+  EXPECT_NE(out.find("  bid_spread: 1\n"), std::string::npos) << "good.yml stays loaded: " << out;
+  EXPECT_EQ(read_file(conf / "strategies" / "broken.yml"), broken);
+  EXPECT_EQ(read_file(conf / "strategies" / "badvalue.yml"), bad_value);
+  EXPECT_NE(out.find("paper_balances.txt: paper balance 'USDT:ten thousand' needs"), std::string::npos)
+      << "names the bad file: " << out;
+  EXPECT_EQ(read_file(conf / "paper_balances.txt"), paper_garbage);
+
+  // A vault file that is not a vault: a clear error, exit code 1, the file untouched (keys may still be
+  // recovered from a backup of it); never replaced by a new empty vault.
+  const fs::path vault = conf / "secrets" / "credentials.json";
+  const std::string good_vault = read_file(vault);
+  const std::string truncated = good_vault.substr(0, good_vault.size() / 2);
+  std::ofstream(vault, std::ios::binary | std::ios::trunc) << truncated;
+  EXPECT_EQ(run({kPassword, kPassword, kPassword, "exit"}, out), 1) << out;
+  EXPECT_NE(out.find("credentials.json"), std::string::npos) << out;
+  EXPECT_EQ(read_file(vault), truncated);
+  expect_no_secret(out);
+}
+
+TEST_F(ShellTest, NoSecretInLogs) {
+  // Everything the process logs while keys are entered, validated (one refused), saved and used.
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text);
+  auto previous = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>("capture", sink);
+  logger->set_level(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+  std::vector<std::string> script = {kPassword, kPassword, "connect bitget --env simulator"};
+  for (const auto& k : good_keys()) script.push_back(k);
+  const auto& c = sim->credentials();
+  script.insert(script.end(), {"connect bitget --env simulator", "Yes", c.api_key, "wrong-secret-1234",
+                               c.passphrase, "balance", "exit"});
+  std::string out;
+  const int rc = run(script, out);
+  std::string second;
+  const int rc2 = run({kPassword, "balance", "exit"}, second);  // reconnect from the vault
+  spdlog::set_default_logger(previous);
+  ASSERT_EQ(rc, 0) << out;
+  ASSERT_EQ(rc2, 0) << second;
+  const std::string logged = log_text.str();
+  EXPECT_FALSE(logged.empty());
+  expect_no_secret(logged);
+  EXPECT_EQ(logged.find("wrong-secret-1234"), std::string::npos) << logged;
+  expect_no_secret(out);
+  expect_no_secret(second);
+  EXPECT_EQ(out.find("wrong-secret-1234"), std::string::npos) << out;
+  // Nothing under the config directory holds a key in clear text.
+  for (const auto& e : fs::recursive_directory_iterator(dir / "conf")) {
+    if (!e.is_regular_file()) continue;
+    const std::string text = read_file(e.path());
+    EXPECT_EQ(text.find(c.secret_key), std::string::npos) << e.path();
+    EXPECT_EQ(text.find(c.api_key), std::string::npos) << e.path();
+    EXPECT_EQ(text.find(c.passphrase), std::string::npos) << e.path();
+  }
 }
 
 TEST_F(ShellTest, Completion) {
