@@ -138,6 +138,34 @@ struct RejectInfo {
   std::string msg;
 };
 
+/// The {successList, failureList} of every batch endpoint: `one` runs on each element of `items`. A rejected
+/// element is listed with its ids (`with_order_id`: orderId too, as the cancel and futures endpoints do); an
+/// element that is not an object is a 40017 failure when `fail_non_objects`, else skipped.
+template <class One>
+json::object batch_result(const json::array& items, bool with_order_id, bool fail_non_objects, One&& one) {
+  json::array okl, fail;
+  auto failure = [&](const json::object* item, const std::string& code, const std::string& msg) {
+    json::object f;
+    if (with_order_id) f["orderId"] = item ? get_str(*item, "orderId").value_or("") : "";
+    f["clientOid"] = item ? get_str(*item, "clientOid").value_or("") : "";
+    f["errorMsg"] = msg;
+    f["errorCode"] = code;
+    fail.push_back(std::move(f));
+  };
+  for (const auto& item : items) {
+    if (!item.is_object()) {
+      if (fail_non_objects) failure(nullptr, "40017", "Parameter error");
+      continue;
+    }
+    std::variant<json::object, RejectInfo> res = one(item.as_object());
+    if (auto* e = std::get_if<RejectInfo>(&res))
+      failure(&item.as_object(), e->code, e->msg);
+    else
+      okl.push_back(std::get<json::object>(std::move(res)));
+  }
+  return json::object{{"successList", std::move(okl)}, {"failureList", std::move(fail)}};
+}
+
 RejectInfo map_reject(const PlaceResult& r) {
   switch (r.reason) {
     case RejectReason::kUnknownSymbol:
@@ -1281,23 +1309,8 @@ struct BitgetSimulator::Impl : EngineListener {
     if (it == b->end() || !it->value().is_array()) return bad("40019", "Parameter orderList cannot be empty");
     const auto& list = it->value().as_array();
     if (list.empty() || list.size() > 50) return bad("40017", "Parameter orderList size must be 1..50");
-    json::array okl, fail;
-    for (const auto& item : list) {
-      if (!item.is_object()) {
-        fail.push_back(
-            json::object{{"clientOid", ""}, {"errorMsg", "Parameter error"}, {"errorCode", "40017"}});
-        continue;
-      }
-      auto res = place_one(item.as_object(), account, sym);
-      if (auto* e = std::get_if<RejectInfo>(&res)) {
-        fail.push_back(json::object{{"clientOid", get_str(item.as_object(), "clientOid").value_or("")},
-                                    {"errorMsg", e->msg},
-                                    {"errorCode", e->code}});
-      } else {
-        okl.push_back(std::get<json::object>(std::move(res)));
-      }
-    }
-    return ok(json::object{{"successList", std::move(okl)}, {"failureList", std::move(fail)}});
+    return ok(batch_result(list, /*with_order_id=*/false, /*fail_non_objects=*/true,
+                           [&](const json::object& item) { return place_one(item, account, sym); }));
   }
 
   /// Cancels by orderId or clientOid; returns {orderId, clientOid} or 43001.
@@ -1337,20 +1350,8 @@ struct BitgetSimulator::Impl : EngineListener {
     const std::string sym = get_str(*b, "symbol").value_or("");
     auto it = b->find("orderList");
     if (it == b->end() || !it->value().is_array()) return bad("40019", "Parameter orderList cannot be empty");
-    json::array okl, fail;
-    for (const auto& item : it->value().as_array()) {
-      if (!item.is_object()) continue;
-      auto res = cancel_one(item.as_object(), account, sym);
-      if (auto* e = std::get_if<RejectInfo>(&res)) {
-        fail.push_back(json::object{{"orderId", get_str(item.as_object(), "orderId").value_or("")},
-                                    {"clientOid", get_str(item.as_object(), "clientOid").value_or("")},
-                                    {"errorMsg", e->msg},
-                                    {"errorCode", e->code}});
-      } else {
-        okl.push_back(std::get<json::object>(std::move(res)));
-      }
-    }
-    return ok(json::object{{"successList", std::move(okl)}, {"failureList", std::move(fail)}});
+    return ok(batch_result(it->value().as_array(), /*with_order_id=*/true, /*fail_non_objects=*/false,
+                           [&](const json::object& item) { return cancel_one(item, account, sym); }));
   }
 
   HttpServerResponse cancel_symbol(const HttpServerRequest& r, AccountId account) {
@@ -2817,26 +2818,13 @@ struct BitgetSimulator::Impl : EngineListener {
     const std::string sym = get_str(b, "symbol").value_or("");
     const std::string pt = get_str(b, "productType").value_or("");
     const std::string mm = get_str(b, "marginMode").value_or("");
-    json::array okl, fail;
-    for (const auto& item : list) {
-      if (!item.is_object()) {
-        fail.push_back(json::object{
-            {"orderId", ""}, {"clientOid", ""}, {"errorMsg", "Parameter error"}, {"errorCode", "40017"}});
-        continue;
-      }
-      json::object o = item.as_object();
-      o.erase("symbol");
-      o.erase("productType");
-      auto res = mix_place_one(o, sym, pt, mm);
-      if (auto* e = std::get_if<RejectInfo>(&res))
-        fail.push_back(json::object{{"orderId", ""},
-                                    {"clientOid", get_str(o, "clientOid").value_or("")},
-                                    {"errorMsg", e->msg},
-                                    {"errorCode", e->code}});
-      else
-        okl.push_back(std::get<json::object>(std::move(res)));
-    }
-    return ok(json::object{{"successList", std::move(okl)}, {"failureList", std::move(fail)}});
+    return ok(
+        batch_result(list, /*with_order_id=*/true, /*fail_non_objects=*/true, [&](const json::object& item) {
+          json::object o = item;  // the batch's symbol and productType apply, not the element's
+          o.erase("symbol");
+          o.erase("productType");
+          return mix_place_one(o, sym, pt, mm);
+        }));
   }
 
   /// The futures account's order by orderId or clientOid (live or remembered), on `sym` when non-empty.
@@ -2875,21 +2863,14 @@ struct BitgetSimulator::Impl : EngineListener {
     json::object b;
     MixCtx c;
     if (auto e = post_ctx(r, b, c, false)) return reject(*e);
-    json::array okl, fail;
     auto it = b.find("orderIdList");
     if (it != b.end() && it->value().is_array() && !it->value().as_array().empty()) {
-      for (const auto& item : it->value().as_array()) {
-        if (!item.is_object()) continue;
-        auto res = mix_cancel_one(item.as_object(), c.sym());
-        if (auto* e = std::get_if<RejectInfo>(&res))
-          fail.push_back(json::object{{"orderId", get_str(item.as_object(), "orderId").value_or("")},
-                                      {"clientOid", get_str(item.as_object(), "clientOid").value_or("")},
-                                      {"errorMsg", e->msg},
-                                      {"errorCode", e->code}});
-        else
-          okl.push_back(std::get<json::object>(std::move(res)));
-      }
-    } else if (c.usdt) {
+      const std::string sym = c.sym();
+      return ok(batch_result(it->value().as_array(), /*with_order_id=*/true, /*fail_non_objects=*/false,
+                             [&](const json::object& item) { return mix_cancel_one(item, sym); }));
+    }
+    json::array okl, fail;
+    if (c.usdt) {
       if (!c.in) return reject(RejectInfo{"40019", "Parameter orderIdList cannot be empty"});
       for (const auto& o : engine.open_orders(kFuturesAccount, c.in->symbol))
         if (engine.cancel(kFuturesAccount, o.id).ok())
