@@ -36,6 +36,7 @@ StrategyRunner::~StrategyRunner() = default;
 
 void StrategyRunner::tick() {
   pmm_->tick();
+  journal_->sync_positions();
 }
 
 void StrategyRunner::cancel_all() {

@@ -2,7 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <map>
+#include <tuple>
+
+#include "nectar/core/clock.hpp"
 
 namespace nectar::storage {
 
@@ -61,6 +65,18 @@ CREATE TABLE IF NOT EXISTS funding_payments (
   rate TEXT NOT NULL,
   timestamp_ms INTEGER NOT NULL,
   PRIMARY KEY (connector, payment_id)
+);
+CREATE TABLE IF NOT EXISTS positions (
+  connector TEXT NOT NULL,
+  pair TEXT NOT NULL,
+  side TEXT NOT NULL,
+  amount TEXT NOT NULL,
+  entry_price TEXT NOT NULL,
+  unrealized_pnl TEXT NOT NULL,
+  liquidation_price TEXT NOT NULL,
+  leverage INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (connector, pair, side)
 );
 )sql";
 
@@ -151,6 +167,24 @@ std::optional<OrderState> parse_state(std::string_view s) {
     if (to_string(st) == s) return st;
   }
   return std::nullopt;
+}
+
+std::optional<PositionSide> parse_side(std::string_view s) {
+  for (auto v : {PositionSide::kLong, PositionSide::kShort, PositionSide::kBoth})
+    if (to_string(v) == s) return v;
+  return std::nullopt;
+}
+
+/// Position fields that change only by trading (not with the mark price): what makes a new snapshot worth
+/// writing.
+bool same_holding(const std::vector<Position>& a, const std::vector<Position>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].pair != b[i].pair || a[i].side != b[i].side || a[i].amount != b[i].amount ||
+        a[i].entry_price != b[i].entry_price || a[i].leverage != b[i].leverage)
+      return false;
+  }
+  return true;
 }
 
 std::optional<PositionAction> parse_action(std::string_view s) {
@@ -349,10 +383,71 @@ std::vector<FundingPaymentEvent> TradeStore::funding_payments(const std::string&
   return out;
 }
 
+void TradeStore::save_positions(const std::string& connector, const std::vector<Position>& positions,
+                                int64_t timestamp_ms) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    Stmt(db_, "DELETE FROM positions WHERE connector = ?").bind(1, connector).run();
+    for (const auto& p : positions) {
+      Stmt(db_,
+           "INSERT INTO positions (connector, pair, side, amount, entry_price, unrealized_pnl, "
+           "liquidation_price, leverage, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          .bind(1, connector)
+          .bind(2, p.pair.str())
+          .bind(3, to_string(p.side))
+          .bind(4, p.amount.to_string())
+          .bind(5, p.entry_price.to_string())
+          .bind(6, p.unrealized_pnl.to_string())
+          .bind(7, p.liquidation_price.to_string())
+          .bind(8, static_cast<int64_t>(p.leverage))
+          .bind(9, timestamp_ms)
+          .run();
+    }
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::vector<Position> TradeStore::positions(const std::string& connector) const {
+  Stmt s(db_,
+         "SELECT pair, side, amount, entry_price, unrealized_pnl, liquidation_price, leverage FROM positions "
+         "WHERE connector = ? ORDER BY pair, side");
+  s.bind(1, connector);
+  std::vector<Position> out;
+  while (s.next()) {
+    Position p;
+    p.pair = parse_or_throw<TradingPair>(s.text(0), TradingPair::try_parse, "pair");
+    p.side = parse_or_throw<PositionSide>(s.text(1), parse_side, "position side");
+    p.amount = s.decimal(2);
+    p.entry_price = s.decimal(3);
+    p.unrealized_pnl = s.decimal(4);
+    p.liquidation_price = s.decimal(5);
+    p.leverage = static_cast<int>(s.integer(6));
+    out.push_back(p);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 OrderJournal::OrderJournal(Connector& connector, TradeStore& store) : connector_(connector), store_(store) {
   subscription_ = connector_.events().subscribe([this](const Event& e) { on_event(e); });
+}
+
+bool OrderJournal::sync_positions() {
+  const auto* perp = dynamic_cast<const PerpetualConnector*>(&connector_);
+  if (!perp) return false;
+  std::vector<Position> now = perp->positions();
+  std::sort(now.begin(), now.end(), [](const Position& a, const Position& b) {
+    return std::tie(a.pair, a.side) < std::tie(b.pair, b.side);
+  });
+  if (positions_saved_ && same_holding(now, last_positions_)) return false;
+  store_.save_positions(connector_.name(), now, wall_clock_ms());
+  last_positions_ = std::move(now);
+  positions_saved_ = true;
+  return true;
 }
 
 void OrderJournal::on_event(const Event& event) {

@@ -4,9 +4,13 @@
 // reported, reconnect with an open position, and bad requests.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 
+#include <unistd.h>
+
 #include "nectar/connectors/bitget/bitget_perpetual.hpp"
+#include "nectar/storage/trade_store.hpp"
 #include "sim_connector_fixture.hpp"
 
 using namespace nectar;
@@ -127,6 +131,42 @@ TEST_F(BitgetPerpetualE2E, OneWayOpenAndCloseLongAndShort) {
       }
     return 0;
   });
+}
+
+TEST_F(BitgetPerpetualE2E, PositionsAreJournaledWhenTheyChange) {
+  const std::string db =
+      (std::filesystem::temp_directory_path() / ("nectar_positions_" + std::to_string(::getpid()) + ".db"))
+          .string();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  start_perp();
+  auto store = std::make_unique<storage::TradeStore>(db);
+  auto journal = on_client([&] { return std::make_unique<storage::OrderJournal>(*conn, *store); });
+  EXPECT_TRUE(on_client([&] { return journal->sync_positions(); }));  // the first snapshot: none
+  EXPECT_TRUE(store->positions("bitget_perpetual").empty());
+
+  market(TradeType::kBuy, "0.01"_d, PositionAction::kOpen);
+  ASSERT_TRUE(eventually([&] { return in_sync(); })) << "long not in sync";
+  EXPECT_TRUE(on_client([&] { return journal->sync_positions(); }));
+  EXPECT_FALSE(on_client([&] { return journal->sync_positions(); })) << "unchanged: no second write";
+  const Position held = on_client([&] { return *conn->position(kBtc, PositionSide::kLong); });
+  auto stored = storage::TradeStore(db).positions("bitget_perpetual");  // as a restart would read it
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].pair, kBtc);
+  EXPECT_EQ(stored[0].side, PositionSide::kLong);
+  EXPECT_EQ(stored[0].amount, "0.01"_d);
+  EXPECT_EQ(stored[0].entry_price, held.entry_price);
+  EXPECT_EQ(stored[0].leverage, held.leverage);
+
+  market(TradeType::kSell, "0.01"_d, PositionAction::kClose);
+  ASSERT_TRUE(eventually([&] { return in_sync() && on_client([&] { return conn->positions().empty(); }); }));
+  EXPECT_TRUE(on_client([&] { return journal->sync_positions(); }));
+  EXPECT_TRUE(storage::TradeStore(db).positions("bitget_perpetual").empty());
+  on_client([&] {
+    journal.reset();
+    return 0;
+  });
+  store.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
 }
 
 TEST_F(BitgetPerpetualE2E, HedgeModeBothSidesCloseConventionAndModeSwitchRefusal) {

@@ -65,6 +65,11 @@ class TradeStore {
   /// Number of stored status changes of an order (tests, history).
   int status_count(const std::string& connector, const std::string& client_order_id) const;
   std::vector<FundingPaymentEvent> funding_payments(const std::string& connector) const;
+  /// Replaces the stored positions of `connector` with `positions` (one transaction).
+  void save_positions(const std::string& connector, const std::vector<Position>& positions,
+                      int64_t timestamp_ms);
+  /// The last stored positions of `connector`, by pair then side.
+  std::vector<Position> positions(const std::string& connector) const;
 
  private:
   void exec(const char* sql) const;
@@ -73,16 +78,23 @@ class TradeStore {
 };
 
 /// Writes everything a connector does to a TradeStore: each order when submitted (before its request leaves),
-/// every state change and fill, funding payments. Keep it alive as long as the connector runs.
+/// every state change and fill, funding payments, and (sync_positions) the positions of a perpetual
+/// connector. Keep it alive as long as the connector runs.
 class OrderJournal {
  public:
   OrderJournal(Connector& connector, TradeStore& store);
+  /// Stores the connector's positions when they differ from the last stored ones by more than the mark price
+  /// (amount, entry price, side, leverage). Call regularly (the strategy runner does, every tick). Returns
+  /// true when it wrote; false for spot connectors.
+  bool sync_positions();
 
  private:
   void on_event(const Event& event);
   Connector& connector_;
   TradeStore& store_;
   EventBus::Subscription subscription_;
+  std::vector<Position> last_positions_;
+  bool positions_saved_ = false;
 };
 
 }  // namespace nectar::storage
