@@ -1,6 +1,8 @@
 #include "nectar/security/vault.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -421,7 +423,15 @@ bool Vault::exists(const fs::path& dir) {
   return fs::is_regular_file(file_path(dir), ec);
 }
 
+bool protect_process_memory() noexcept {
+  const rlimit no_core{0, 0};
+  const bool rlimit_ok = ::setrlimit(RLIMIT_CORE, &no_core) == 0;
+  const bool dumpable_ok = ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;
+  return rlimit_ok && dumpable_ok;
+}
+
 Vault Vault::create(const fs::path& dir, const Secret& password, KdfParams kdf) {
+  (void)protect_process_memory();
   validate_password(password);
   if (!valid_kdf(kdf)) throw VaultError("vault: invalid scrypt parameters");
   std::error_code ec;
@@ -445,6 +455,7 @@ Vault Vault::create(const fs::path& dir, const Secret& password, KdfParams kdf) 
 }
 
 Vault Vault::open(const fs::path& dir, const Secret& password) {
+  (void)protect_process_memory();
   validate_password(password);
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <sys/stat.h>
 
 #include <chrono>
@@ -341,6 +344,15 @@ TEST_F(VaultTest, InvalidInputsAreRejected) {
   EXPECT_THROW(v.save("../evil", bitget_creds()), VaultError);
   EXPECT_THROW(v.save("", bitget_creds()), VaultError);
   EXPECT_THROW(v.load("a/b"), VaultError);
+}
+
+TEST_F(VaultTest, NoCoreDumpOnceSecretsAreInMemory) {
+  Vault::create(dir, Secret("pw-core"), kFast);
+  EXPECT_EQ(::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0) << "a crash could dump decrypted keys";
+  rlimit core{};
+  ASSERT_EQ(::getrlimit(RLIMIT_CORE, &core), 0);
+  EXPECT_EQ(core.rlim_cur, 0u);
+  EXPECT_EQ(core.rlim_max, 0u);
 }
 
 TEST_F(VaultTest, SecureWipeClears) {

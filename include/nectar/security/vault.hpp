@@ -40,6 +40,11 @@ struct KdfParams {
 /// Overwrites a string's bytes (OPENSSL_cleanse) and clears it.
 void secure_wipe(std::string& text) noexcept;
 
+/// Keeps decrypted secrets out of crash dumps: no core file (RLIMIT_CORE 0) and the process marked not
+/// dumpable (no core handler, no ptrace attach by other processes of the user). Vault::create/open call it
+/// before any key is derived. Returns false when the system refused either setting.
+bool protect_process_memory() noexcept;
+
 /// An encrypted credential store: `<dir>/credentials.json` holding every connector's credentials.
 /// The password is stretched once (scrypt) at create/open; the derived key lives in memory, wiped on
 /// destruction. Each connector's credentials are sealed with AES-256-GCM under a per-encryption key
