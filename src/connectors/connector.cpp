@@ -12,6 +12,15 @@ Decimal Connector::quantize_order_amount(const TradingPair& pair, Decimal amount
   return rule ? rule->quantize_amount(amount) : amount;
 }
 
+std::string check_leverage_against_rule(const TradingPair& pair, int leverage, const TradingRule* rule) {
+  if (rule && rule->max_leverage > 0 && (leverage < rule->min_leverage || leverage > rule->max_leverage)) {
+    return "leverage " + std::to_string(leverage) + " is outside " + pair.str() + "'s bounds " +
+           std::to_string(rule->min_leverage) + ".." + std::to_string(rule->max_leverage);
+  }
+  if (leverage < 1) return "leverage must be at least 1";
+  return {};
+}
+
 std::string check_order_against_rule(const InFlightOrder& order, const TradingRule* rule,
                                      const std::string& connector) {
   if (!rule) return "unknown trading pair " + order.pair().str() + " on " + connector;

@@ -126,14 +126,8 @@ int PerpetualExchangeBase::leverage(const TradingPair& pair) const {
 }
 
 asio::awaitable<void> PerpetualExchangeBase::set_leverage(const TradingPair& pair, int lev) {
-  if (const TradingRule* rule = trading_rule(pair);
-      rule && rule->max_leverage > 0 && (lev < rule->min_leverage || lev > rule->max_leverage)) {
-    throw ExchangeError(ErrorKind::kInvalidOrder, "",
-                        name() + ": leverage " + std::to_string(lev) + " is outside " + pair.str() +
-                            "'s bounds " + std::to_string(rule->min_leverage) + ".." +
-                            std::to_string(rule->max_leverage));
-  }
-  if (lev < 1) throw ExchangeError(ErrorKind::kInvalidOrder, "", name() + ": leverage must be at least 1");
+  if (const std::string why = check_leverage_against_rule(pair, lev, trading_rule(pair)); !why.empty())
+    throw ExchangeError(ErrorKind::kInvalidOrder, "", name() + ": " + why);
   co_await push_leverage(pair, lev);
   leverage_[pair] = lev;
 }

@@ -101,6 +101,10 @@ class Connector {
 std::string check_order_against_rule(const InFlightOrder& order, const TradingRule* rule,
                                      const std::string& connector);
 
+/// Checks a leverage against the pair's bounds (when the rule has them; at least 1 always). Returns the
+/// reason to refuse it in plain words, or "".
+std::string check_leverage_against_rule(const TradingPair& pair, int leverage, const TradingRule* rule);
+
 /// Perpetual futures on top of the spot surface: positions, leverage, position mode and funding.
 struct Position {
   TradingPair pair;
