@@ -1,9 +1,12 @@
 // nectar: command-line entry point.
-//   nectar demo [--duration S] [--seed N]   embedded Bitget simulator + pure market making bot on it
+//   nectar demo [--duration S] [--seed N]   `run` of a built-in pure market making config on an embedded
+//                                           Bitget simulator, with a live status view
 //   nectar sim bitget [--port N] [--seed S]  local Bitget V2 exchange on 127.0.0.1
 //   nectar probe bitget [...]                connect a connector, show book/balances, try one order
 //   nectar [shell] [--conf DIR]              the interactive client (connect, balance, order_book, ...)
-//   nectar run --config FILE [--headless]    run a strategy config without the shell (until SIGINT/SIGTERM)
+//   nectar run --config FILE [--headless]    run a strategy config without the shell (until SIGINT/SIGTERM);
+//     [--env simulator [--sim-banner JSON]]  with --env simulator on an embedded simulator, or with
+//                                           --sim-banner on a running `nectar sim bitget`
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <csignal>
@@ -109,6 +112,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--env", run_options.environment,
                       "production | demo | simulator (embedded simulator with its test keys); default: the "
                       "environment saved with the keys");
+  run_cmd->add_option(
+      "--sim-banner", run_options.sim_banner,
+      "Trade on a running `nectar sim bitget`: the JSON line it printed (URLs and test keys); "
+      "implies --env simulator");
   run_cmd->add_option("--status-interval", run_options.status_interval_s, "A status line every N seconds");
   run_cmd->add_option("--duration", run_options.duration_s,
                       "Stop after this many seconds (0 = until Ctrl-C)");
@@ -119,7 +126,7 @@ int main(int argc, char** argv) {
     return nectar::client::run_headless(run_options);
   }
   if (probe_cmd->parsed()) return nectar::app::run_probe(probe);
-  if (demo->parsed()) return nectar::app::run_demo(duration, seed);
+  if (demo->parsed()) return nectar::app::run_demo(duration, seed, conf_dir);
   if (sim->parsed()) return run_sim(exchange, static_cast<uint16_t>(port), seed);
   if (shell_cmd->parsed() || app.get_subcommands().empty()) {
     // Connector warnings go to a log file, not over the prompt.

@@ -8,7 +8,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json.hpp>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +16,7 @@
 
 #include "client/text.hpp"
 #include "nectar/client/connectors.hpp"
+#include "nectar/client/headless.hpp"
 #include "nectar/connectors/errors.hpp"
 #include "nectar/connectors/registry.hpp"
 
@@ -231,21 +231,16 @@ int run_probe(const ProbeOptions& o) {
     return 2;
   }
   if (!o.sim_banner.empty()) {
-    boost::system::error_code ec;
-    auto banner = boost::json::parse(o.sim_banner, ec);
-    if (ec || !banner.is_object()) {
+    const auto banner = client::parse_sim_banner(o.sim_banner);
+    if (!banner) {
       std::fprintf(stderr, "nectar probe: --sim-banner is not the JSON line printed by `nectar sim`\n");
       return 2;
     }
-    const auto& b = banner.get_object();
-    auto get = [&](const char* k) {
-      auto it = b.find(k);
-      return it != b.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-    };
     config.environment = Environment::kSimulator;
-    config.endpoint_override = Endpoints{get("rest"), get("ws_public"), get("ws_private")};
+    config.endpoint_override = banner->endpoints;
     for (const auto& spec : info->credentials) {
-      if (!get(spec.name.c_str()).empty()) config.credentials[spec.name] = Secret(get(spec.name.c_str()));
+      auto it = banner->credentials.find(spec.name);
+      if (it != banner->credentials.end() && !it->second.empty()) config.credentials[spec.name] = it->second;
     }
   } else if (!o.rest.empty() || !o.ws_public.empty() || !o.ws_private.empty()) {
     if (o.rest.empty() || o.ws_public.empty() || o.ws_private.empty()) {

@@ -1,31 +1,69 @@
 #include "nectar/client/headless.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "client/strategy_runner.hpp"
 #include "client/terminal.hpp"
 #include "nectar/client/connectors.hpp"
+#include "nectar/client/status_view.hpp"
 #include "nectar/client/strategy_config.hpp"
 #include "nectar/connectors/bitget/bitget_exchange.hpp"
 #include "nectar/connectors/registry.hpp"
+#include "nectar/core/clock.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
+#include "nectar/storage/trade_store.hpp"
 
 namespace nectar::client {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+
+std::optional<SimBanner> parse_sim_banner(std::string_view json_line) {
+  boost::system::error_code ec;
+  const auto value = boost::json::parse(json_line, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  SimBanner banner;
+  for (const auto& [key, v] : value.get_object()) {
+    if (!v.is_string()) continue;
+    std::string text(v.get_string());
+    if (key == "rest") {
+      banner.endpoints.rest = std::move(text);
+    } else if (key == "ws_public") {
+      banner.endpoints.ws_public = std::move(text);
+    } else if (key == "ws_private") {
+      banner.endpoints.ws_private = std::move(text);
+    } else {
+      banner.credentials[std::string(key)] = Secret(std::move(text));
+    }
+  }
+  if (banner.endpoints.rest.empty() || banner.endpoints.ws_public.empty() ||
+      banner.endpoints.ws_private.empty())
+    return std::nullopt;
+  return banner;
+}
 
 namespace {
 
@@ -36,12 +74,17 @@ struct Run {
   std::filesystem::path db;
   Connector* connector = nullptr;
   std::shared_ptr<spdlog::logger> log;
+  std::ostream* out = nullptr;  ///< status and messages (besides the log)
+  bool live = false;            ///< redraw a status block in place (out is a terminal)
+  bool embedded_sim = false;    ///< the exchange is a simulator this process started (new every run)
+  int block_lines = 0;          ///< lines of the block last drawn, right above the cursor (0: none)
   bool stop = false;
   int rc = 0;
 
   void say(const std::string& line) {
     log->info("{}", line);
-    if (options.out) *options.out << line << "\n" << std::flush;
+    if (out) *out << line << "\n" << std::flush;
+    block_lines = 0;  // the next block goes below this line instead of over it
   }
 };
 
@@ -49,6 +92,84 @@ asio::awaitable<void> pause(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor);
   t.expires_after(d);
   co_await t.async_wait(asio::use_awaitable);
+}
+
+std::string fixed_or_dash(const std::optional<Decimal>& d, int decimals) {
+  return d ? d->to_string_fixed(decimals) : std::string("-");
+}
+
+/// One status line: `[  12s] mid 65000.25 | orders[...] fills ... (pnl ...) | BTC 1 USDT 10000`.
+std::string status_line(const Run& run, const StrategyRunner& runner, int64_t secs) {
+  const Connector& c = *run.connector;
+  const TradingPair& pair = run.config.pmm.pair;
+  const OrderBook* b = c.order_book(pair);
+  const auto mid = b ? b->mid_price() : std::nullopt;
+  return fmt::format("[{:4}s] mid {} | {} | {} {} {} {}", secs, fixed_or_dash(mid, 2), runner.status_line(),
+                     pair.base, c.balance(pair.base).to_string(), pair.quote,
+                     c.balance(pair.quote).to_string());
+}
+
+/// Columns of the terminal on stdout (80 when unknown).
+std::size_t terminal_columns() {
+  winsize ws{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
+}
+
+/// The live view: a title line, then the shared status block (client/status_view.hpp: market, balances,
+/// active orders, P&L from the journal's fills), each line cut to the terminal's width so that the block
+/// takes exactly one screen row per line and can be redrawn in place.
+std::vector<std::string> status_block(Run& run, StrategyRunner& runner, int64_t secs) {
+  const Connector& c = *run.connector;
+  StatusSnapshot snap = take_status_snapshot(c, run.config.pmm.pair, runner.active_order_ids());
+  try {
+    for (auto& f : runner.store().fills(c.name()))
+      if (f.pair == snap.pair) snap.fills.push_back(std::move(f));
+  } catch (const std::exception& e) {
+    run.log->warn("status: cannot read the journal's fills: {}", e.what());
+  }
+  snap.strategy_line = runner.status_line();
+  std::vector<std::string> lines;
+  lines.push_back(fmt::format("Strategy '{}': pure market making on {} {}, {}s, {}", run.name, c.name(),
+                              run.config.pmm.pair.str(), secs, c.ready() ? "ready" : "connecting..."));
+  std::istringstream text(render_status(snap));
+  for (std::string l; std::getline(text, l);) lines.push_back(std::move(l));
+  const std::size_t width = terminal_columns() > 1 ? terminal_columns() - 1 : 1;
+  for (auto& l : lines)
+    if (l.size() > width) l.resize(width);
+  return lines;
+}
+
+void show_status(Run& run, StrategyRunner& runner, int64_t secs) {
+  if (!run.live) {
+    run.say(status_line(run, runner, secs));
+    return;
+  }
+  run.log->info("{}", status_line(run, runner, secs));
+  const auto lines = status_block(run, runner, secs);
+  std::ostream& os = *run.out;
+  // Back to the first line of the previous block (ESC[nF), then clear to the end of the screen (ESC[J).
+  if (run.block_lines > 0) os << "\x1b[" << run.block_lines << "F\x1b[J";
+  for (const auto& l : lines) os << l << "\n";
+  os << std::flush;
+  run.block_lines = static_cast<int>(lines.size());
+}
+
+/// Orders a previous run left open on its own embedded simulator cannot be anywhere any more: that exchange
+/// ended with the process. Restoring them would ask a brand-new simulator about them (whose order ids, from
+/// the same seed, can even coincide), so the journal closes them as FAILED, with the reason, instead.
+std::size_t close_orders_of_a_gone_simulator(const std::filesystem::path& db, const std::string& connector) {
+  if (!std::filesystem::exists(db)) return 0;
+  storage::TradeStore store(db.string());
+  const int64_t now = wall_clock_ms();
+  auto orders = store.load_active_orders(connector);
+  for (auto& o : orders) {
+    o.restore(OrderState::kFailed, o.exchange_order_id(), now);
+    store.save_order(connector, o);
+    store.record_status(connector, o.client_order_id(), OrderState::kFailed, now,
+                        "placed on the embedded simulator of an earlier run, which no longer exists");
+  }
+  return orders.size();
 }
 
 asio::awaitable<void> drive(Run& run) {
@@ -67,6 +188,13 @@ asio::awaitable<void> drive(Run& run) {
   c.start();
   std::optional<StrategyRunner> runner;
   try {
+    if (run.embedded_sim) {
+      if (const auto n = close_orders_of_a_gone_simulator(run.db, c.name()); n > 0)
+        run.say(
+            "The journal had " + std::to_string(n) +
+            " open order(s) of an earlier run on an embedded simulator, which ended with that run: closed "
+            "as FAILED, not restored.");
+    }
     runner.emplace(c, run.config, run.db);
   } catch (const std::exception& e) {
     error = e.what();
@@ -104,11 +232,7 @@ asio::awaitable<void> drive(Run& run) {
       run.log->error("strategy tick: {}", e.what());
     }
     if (now >= next_status) {
-      const OrderBook* b = c.order_book(run.config.pmm.pair);
-      const auto mid = b ? b->mid_price() : std::nullopt;
-      const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - started).count();
-      run.say("[" + std::to_string(secs) + "s] mid " + (mid ? mid->to_string() : std::string("-")) + " | " +
-              runner->status_line());
+      show_status(run, *runner, std::chrono::duration_cast<std::chrono::seconds>(now - started).count());
       next_status = now + std::chrono::seconds(std::max(1, run.options.status_interval_s));
     }
     co_await pause(run.options.tick_interval);
@@ -121,9 +245,12 @@ asio::awaitable<void> drive(Run& run) {
   }
   const std::size_t left = runner->active_order_ids().size();
   const auto& st = runner->strategy().stats();
-  run.say("Stopped: " + std::to_string(st.orders_placed) + " orders placed, " +
-          std::to_string(st.orders_cancelled) + " cancelled, " + std::to_string(st.fills) +
-          " fills; open orders left: " + std::to_string(left));
+  const TradingPair& pair = run.config.pmm.pair;
+  run.say(fmt::format(
+      "Stopped: {} orders placed, {} cancelled, {} fills (bought {}, sold {} {}); portfolio {} -> "
+      "{} {}; open orders left: {}",
+      st.orders_placed, st.orders_cancelled, st.fills, st.base_bought.to_string(), st.base_sold.to_string(),
+      pair.base, st.start_value.to_string_fixed(2), st.value.to_string_fixed(2), pair.quote, left));
   if (left > 0) {
     run.say("Warning: " + std::to_string(left) +
             " order(s) not confirmed cancelled; they stay in the journal and are restored at the next run.");
@@ -146,13 +273,25 @@ int run_headless(const HeadlessOptions& options) {
     (options.out ? *options.out : std::cerr) << line << "\n" << std::flush;
   };
   StrategyConfig config;
-  try {
-    config = load_strategy_config(options.config_file);
-  } catch (const ConfigError& e) {
-    say_err(std::string("Error: ") + e.what());
-    return 2;
+  std::string name;
+  if (options.config) {
+    config = *options.config;
+    name = options.config_name.empty() ? std::string("strategy") : options.config_name;
+  } else {
+    try {
+      config = load_strategy_config(options.config_file);
+    } catch (const ConfigError& e) {
+      say_err(std::string("Error: ") + e.what());
+      return 2;
+    }
+    name = options.config_file.stem().string();
   }
-  const std::string name = options.config_file.stem().string();
+  const std::string source = options.config ? name : options.config_file.string();
+
+  // The live view needs the terminal to itself: status to stdout, logs to the file only.
+  const bool live = options.live_view && (options.out == nullptr || options.out == &std::cout) &&
+                    isatty(STDOUT_FILENO) != 0;
+  std::ostream* out = live ? &std::cout : options.out;
 
   // Logging: conf/logs/<config>.log, and stdout unless the caller reads `out`.
   std::shared_ptr<spdlog::logger> log;
@@ -161,7 +300,7 @@ int run_headless(const HeadlessOptions& options) {
     std::vector<spdlog::sink_ptr> sinks;
     sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(
         (options.config_dir / "logs" / (name + ".log")).string()));
-    if (!options.out) sinks.push_back(std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    if (!out) sinks.push_back(std::make_shared<spdlog::sinks::stdout_sink_mt>());
     log = std::make_shared<spdlog::logger>("nectar-run", sinks.begin(), sinks.end());
   } catch (const std::exception& e) {
     say_err(std::string("Error: cannot open the log file in ") + (options.config_dir / "logs").string() +
@@ -179,9 +318,9 @@ int run_headless(const HeadlessOptions& options) {
   ConnectorConfig cc;
   cc.id = config.exchange;
   cc.trading_pairs = {config.pmm.pair};
-  if (!ConnectorRegistry::instance().find(cc.id)) {
-    say_err("Error: " + options.config_file.string() + ": exchange: '" + cc.id +
-            "' is not an exchange nectar knows.");
+  const ConnectorInfo* info = ConnectorRegistry::instance().find(cc.id);
+  if (!info) {
+    say_err("Error: " + source + ": exchange: '" + cc.id + "' is not an exchange nectar knows.");
     return 2;
   }
   std::optional<Environment> env;
@@ -191,6 +330,20 @@ int run_headless(const HeadlessOptions& options) {
       say_err("Error: unknown environment '" + options.environment + "' (production, demo, simulator).");
       return 2;
     }
+  }
+  std::optional<SimBanner> banner;
+  if (!options.sim_banner.empty()) {
+    if (env && *env != Environment::kSimulator) {
+      say_err("Error: --sim-banner describes a simulator; it cannot be used with --env " +
+              options.environment + ".");
+      return 2;
+    }
+    banner = parse_sim_banner(options.sim_banner);
+    if (!banner) {
+      say_err("Error: --sim-banner is not the JSON line printed by `nectar sim bitget`.");
+      return 2;
+    }
+    env = Environment::kSimulator;
   }
   if (env != Environment::kSimulator) {
     const auto dir = options.config_dir / "secrets";
@@ -228,13 +381,50 @@ int run_headless(const HeadlessOptions& options) {
   }
   cc.environment = *env;
 
-  // The embedded simulator (its own thread), when asked for.
+  // One run per journal: a second process on the same journal would restore (and at its stop cancel) the
+  // first one's orders. The lock goes with the process, also when it is killed.
+  const auto lock_file = options.config_dir / "data" / (name + ".lock");
+  int lock_fd = -1;
+  try {
+    std::filesystem::create_directories(lock_file.parent_path());
+    lock_fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  } catch (const std::exception&) {
+  }
+  if (lock_fd < 0) {
+    say_err("Error: cannot create " + lock_file.string() + ": " + std::strerror(errno));
+    return 1;
+  }
+  struct CloseFd {
+    int fd;
+    ~CloseFd() { ::close(fd); }
+  } close_lock{lock_fd};
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    say_err("Error: another nectar process is running '" + name + "' on the journal " +
+            (options.config_dir / "data" / (name + ".sqlite")).string() + "; stop it first.");
+    return 2;
+  }
+
+  // The simulator: the external one of the banner, else an embedded one (its own thread).
   std::unique_ptr<asio::io_context> sim_io;
   std::unique_ptr<sim::bitget::BitgetSimulator> sim;
   std::thread sim_thread;
-  if (cc.environment == Environment::kSimulator) {
+  if (banner) {
+    cc.endpoint_override = banner->endpoints;
+    for (const auto& spec : info->credentials) {
+      auto it = banner->credentials.find(spec.name);
+      if (it == banner->credentials.end()) {
+        say_err("Error: --sim-banner has no '" + spec.name + "' for " + cc.id + ".");
+        return 2;
+      }
+      cc.credentials[spec.name] = it->second;
+    }
+    if (out) *out << "Simulator at " << banner->endpoints.rest << " (from --sim-banner)\n" << std::flush;
+    log->info("external simulator at {}", banner->endpoints.rest);
+  } else if (cc.environment == Environment::kSimulator) {
     sim_io = std::make_unique<asio::io_context>();
-    sim = std::make_unique<sim::bitget::BitgetSimulator>(*sim_io, sim::bitget::SimulatorOptions{});
+    sim::bitget::SimulatorOptions so;
+    so.seed = options.sim_seed;
+    sim = std::make_unique<sim::bitget::BitgetSimulator>(*sim_io, so);
     sim->start();
     sim_thread = std::thread([&sim_io] {
       auto guard = asio::make_work_guard(*sim_io);
@@ -245,7 +435,10 @@ int run_headless(const HeadlessOptions& options) {
     cc.credentials = {{"api_key", Secret(k.api_key)},
                       {"secret_key", Secret(k.secret_key)},
                       {"passphrase", Secret(k.passphrase)}};
-    log->info("embedded Bitget simulator at {}", sim->rest_url());
+    if (out)
+      *out << "Embedded Bitget simulator at " << sim->rest_url() << " (seed " << options.sim_seed << ")\n"
+           << std::flush;
+    log->info("embedded Bitget simulator at {} (seed {})", sim->rest_url(), options.sim_seed);
   }
 
   int rc = 0;
@@ -260,6 +453,9 @@ int run_headless(const HeadlessOptions& options) {
     }
     if (connector) {
       Run run{options, config, name, options.config_dir / "data" / (name + ".sqlite"), connector.get(), log};
+      run.out = out;
+      run.live = live;
+      run.embedded_sim = sim != nullptr;
       asio::signal_set signals(io, SIGINT, SIGTERM);
       signals.async_wait([&run](const boost::system::error_code& ec, int sig) {
         if (ec) return;
