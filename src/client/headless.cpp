@@ -1,7 +1,6 @@
 #include "nectar/client/headless.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -34,6 +33,7 @@
 #include "nectar/connectors/registry.hpp"
 #include "nectar/core/clock.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
+#include "nectar/storage/journal_lock.hpp"
 #include "nectar/storage/trade_store.hpp"
 
 namespace nectar::client {
@@ -78,6 +78,8 @@ struct Run {
   bool live = false;            ///< redraw a status block in place (out is a terminal)
   bool embedded_sim = false;    ///< the exchange is a simulator this process started (new every run)
   int block_lines = 0;          ///< lines of the block last drawn, right above the cursor (0: none)
+  std::optional<storage::JournalLock>
+      lock;  ///< taken before anything touches the journal; the runner keeps it
   bool stop = false;
   int rc = 0;
 
@@ -121,14 +123,7 @@ std::size_t terminal_columns() {
 /// takes exactly one screen row per line and can be redrawn in place.
 std::vector<std::string> status_block(Run& run, StrategyRunner& runner, int64_t secs) {
   const Connector& c = *run.connector;
-  StatusSnapshot snap = take_status_snapshot(c, run.config.pmm.pair, runner.active_order_ids());
-  try {
-    for (auto& f : runner.store().fills(c.name()))
-      if (f.pair == snap.pair) snap.fills.push_back(std::move(f));
-  } catch (const std::exception& e) {
-    run.log->warn("status: cannot read the journal's fills: {}", e.what());
-  }
-  snap.strategy_line = runner.status_line();
+  const StatusSnapshot snap = runner.status_snapshot();
   std::vector<std::string> lines;
   lines.push_back(fmt::format("Strategy '{}': pure market making on {} {}, {}s, {}", run.name, c.name(),
                               run.config.pmm.pair.str(), secs, c.ready() ? "ready" : "connecting..."));
@@ -195,7 +190,7 @@ asio::awaitable<void> drive(Run& run) {
             " open order(s) of an earlier run on an embedded simulator, which ended with that run: closed "
             "as FAILED, not restored.");
     }
-    runner.emplace(c, run.config, run.db);
+    runner.emplace(c, run.config, run.db, std::move(run.lock));
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -383,25 +378,15 @@ int run_headless(const HeadlessOptions& options) {
 
   // One run per journal: a second process on the same journal would restore (and at its stop cancel) the
   // first one's orders. The lock goes with the process, also when it is killed.
-  const auto lock_file = options.config_dir / "data" / (name + ".lock");
-  int lock_fd = -1;
+  std::optional<storage::JournalLock> journal_lock;
   try {
-    std::filesystem::create_directories(lock_file.parent_path());
-    lock_fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  } catch (const std::exception&) {
-  }
-  if (lock_fd < 0) {
-    say_err("Error: cannot create " + lock_file.string() + ": " + std::strerror(errno));
-    return 1;
-  }
-  struct CloseFd {
-    int fd;
-    ~CloseFd() { ::close(fd); }
-  } close_lock{lock_fd};
-  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    say_err("Error: another nectar process is running '" + name + "' on the journal " +
-            (options.config_dir / "data" / (name + ".sqlite")).string() + "; stop it first.");
+    journal_lock.emplace(options.config_dir / "data" / (name + ".sqlite"));
+  } catch (const storage::JournalBusyError& e) {
+    say_err(std::string("Error: ") + e.what() + ".");
     return 2;
+  } catch (const storage::StorageError& e) {
+    say_err(std::string("Error: ") + e.what());
+    return 1;
   }
 
   // The simulator: the external one of the banner, else an embedded one (its own thread).
@@ -456,6 +441,7 @@ int run_headless(const HeadlessOptions& options) {
       run.out = out;
       run.live = live;
       run.embedded_sim = sim != nullptr;
+      run.lock = std::move(journal_lock);
       asio::signal_set signals(io, SIGINT, SIGTERM);
       signals.async_wait([&run](const boost::system::error_code& ec, int sig) {
         if (ec) return;

@@ -1199,14 +1199,7 @@ struct Shell::Impl {
 
   /// The running strategy's status block (market, balances, positions, orders, P&L).
   std::string strategy_status_text() {
-    return on_io([this] {
-      Connector* c = sessions.at(running_exchange).connector.get();
-      StatusSnapshot snap = take_status_snapshot(*c, strategy->pmm.pair, runner->active_order_ids());
-      for (auto& f : runner->store().fills(running_exchange))
-        if (f.pair == snap.pair) snap.fills.push_back(std::move(f));
-      snap.strategy_line = runner->status_line();
-      return render_status(snap);
-    });
+    return on_io([this] { return render_status(runner->status_snapshot()); });
   }
 
   void status_strategy() {

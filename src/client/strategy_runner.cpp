@@ -8,8 +8,8 @@
 namespace nectar::client {
 
 StrategyRunner::StrategyRunner(Connector& connector, const StrategyConfig& config,
-                               const std::filesystem::path& db)
-    : connector_(connector) {
+                               const std::filesystem::path& db, std::optional<storage::JournalLock> lock)
+    : connector_(connector), config_(config), lock_(lock ? std::move(*lock) : storage::JournalLock(db)) {
   if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path());
   store_ = std::make_unique<storage::TradeStore>(db.string());
   std::vector<InFlightOrder> restore;
@@ -70,6 +70,18 @@ std::string StrategyRunner::status_line() const {
   if (!restored_.empty())
     line += fmt::format(" | restored from journal: {} ({} live)", restored_.size(), restored_live());
   return line;
+}
+
+StatusSnapshot StrategyRunner::status_snapshot() const {
+  StatusSnapshot snap = take_status_snapshot(connector_, config_.pmm.pair, active_order_ids());
+  try {
+    for (auto& f : store_->fills(connector_.name()))
+      if (f.pair == snap.pair) snap.fills.push_back(std::move(f));
+  } catch (const std::exception& e) {
+    spdlog::warn("status: cannot read the journal's fills: {}", e.what());
+  }
+  snap.strategy_line = status_line();
+  return snap;
 }
 
 }  // namespace nectar::client

@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "nectar/client/status_view.hpp"
 #include "nectar/client/strategy_config.hpp"
 #include "nectar/connectors/connector.hpp"
+#include "nectar/storage/journal_lock.hpp"
 #include "nectar/storage/trade_store.hpp"
 #include "nectar/strategy/pure_market_making.hpp"
 
@@ -20,7 +22,10 @@ class StrategyRunner {
   /// Opens (or creates) the journal database `db`, puts the journal's still-active orders of this connector
   /// back under tracking (ExchangeBase::restore_orders; orders the connector already tracks are skipped),
   /// then subscribes the journal and creates the strategy. Throws (StorageError, std::invalid_argument).
-  StrategyRunner(Connector& connector, const StrategyConfig& config, const std::filesystem::path& db);
+  /// Holds the journal's lock for its whole life: `lock`, or one it takes (throws storage::JournalBusyError
+  /// when another run holds it).
+  StrategyRunner(Connector& connector, const StrategyConfig& config, const std::filesystem::path& db,
+                 std::optional<storage::JournalLock> lock = std::nullopt);
   ~StrategyRunner();
   StrategyRunner(const StrategyRunner&) = delete;
   StrategyRunner& operator=(const StrategyRunner&) = delete;
@@ -35,11 +40,16 @@ class StrategyRunner {
   std::size_t restored_count() const { return restored_.size(); }
   std::size_t restored_live() const;
   std::string status_line() const;
+  /// What the status view shows: market, balances, positions, live orders, the journal's fills of the pair,
+  /// status_line(). A journal that cannot be read shows no fills (logged).
+  StatusSnapshot status_snapshot() const;
   const strategy::PureMarketMaking& strategy() const { return *pmm_; }
   storage::TradeStore& store() { return *store_; }
 
  private:
   Connector& connector_;
+  StrategyConfig config_;
+  storage::JournalLock lock_;
   std::unique_ptr<storage::TradeStore> store_;
   std::unique_ptr<storage::OrderJournal> journal_;
   std::vector<std::string> restored_;

@@ -56,7 +56,7 @@ done
 sleep 1
 rc=0
 second="$("$nectar" --conf "$tmp/conf" demo --duration 2 2>&1)" || rc=$?
-[ "$rc" -eq 2 ] && grep -q "another nectar process is running 'demo'" <<<"$second" ||
+[ "$rc" -eq 2 ] && grep -q "another nectar run is using the journal $tmp/conf/data/demo.sqlite" <<<"$second" ||
   { kill -9 $demo_pid; fail "second demo on the same journal: rc $rc: $second"; }
 kill -9 $demo_pid
 wait $demo_pid 2>/dev/null || true

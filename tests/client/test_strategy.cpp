@@ -25,6 +25,7 @@
 #include "nectar/client/shell.hpp"
 #include "nectar/client/strategy_config.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
+#include "nectar/storage/journal_lock.hpp"
 
 namespace {
 
@@ -521,6 +522,32 @@ TEST_F(StrategyTest, ExitKeepOrdersLeavesThemForTheNextStart) {
   shell.execute("stop");
   EXPECT_TRUE(eventually([this] { return open_orders().empty(); }, 5s)) << out2.str();
   shell.execute("exit");
+}
+
+TEST_F(StrategyTest, OneRunPerJournal) {
+  write_bot();
+  std::istringstream in;
+  std::ostringstream out;
+  auto shell = first_shell(in, out);
+  shell->execute("import bot");
+  {
+    // As if `nectar run` were running this config in another process.
+    nectar::storage::JournalLock other(dir / "conf" / "data" / "bot.sqlite");
+    shell->execute("start");
+    EXPECT_NE(out.str().find("Error: the strategy could not start: another nectar run is using the journal"),
+              std::string::npos)
+        << out.str();
+    EXPECT_TRUE(open_orders().empty());
+  }
+  shell->execute("start");
+  EXPECT_NE(out.str().find("Strategy 'bot' started successfully"), std::string::npos) << out.str();
+  ASSERT_TRUE(eventually([this] { return open_orders().size() == 2; })) << out.str();
+  // While it runs, the journal is held.
+  EXPECT_THROW(nectar::storage::JournalLock(dir / "conf" / "data" / "bot.sqlite"),
+               nectar::storage::JournalBusyError);
+  shell->execute("stop");
+  EXPECT_NO_THROW(nectar::storage::JournalLock(dir / "conf" / "data" / "bot.sqlite"));
+  EXPECT_FALSE(shell->execute("exit"));
 }
 
 TEST_F(StrategyTest, ExitStopsTheStrategyAndCancels) {
