@@ -117,6 +117,8 @@ int main(int argc, char** argv) {
       "Trade on a running `nectar sim bitget`: the JSON line it printed (URLs and test keys); "
       "implies --env simulator");
   run_cmd->add_option("--status-interval", run_options.status_interval_s, "A status line every N seconds");
+  run_cmd->add_flag("--live", run_options.live_view,
+                    "On a terminal: a status block (market, balances, orders, P&L) redrawn every second");
   run_cmd->add_option("--duration", run_options.duration_s,
                       "Stop after this many seconds (0 = until Ctrl-C)");
   CLI11_PARSE(app, argc, argv);

@@ -228,7 +228,8 @@ asio::awaitable<void> drive(Run& run) {
     }
     if (now >= next_status) {
       show_status(run, *runner, std::chrono::duration_cast<std::chrono::seconds>(now - started).count());
-      next_status = now + std::chrono::seconds(std::max(1, run.options.status_interval_s));
+      // The live view redraws every second; status lines come every status_interval_s.
+      next_status = now + std::chrono::seconds(run.live ? 1 : std::max(1, run.options.status_interval_s));
     }
     co_await pause(run.options.tick_interval);
   }
