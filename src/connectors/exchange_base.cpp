@@ -591,31 +591,38 @@ asio::awaitable<void> ExchangeBase::cancel_task(std::string client_order_id) {
   }
 }
 
-asio::awaitable<std::vector<CancellationResult>> ExchangeBase::cancel_all(std::chrono::milliseconds timeout) {
+asio::awaitable<std::vector<CancellationResult>> cancel_all_tracked(Connector& connector,
+                                                                    OrderTracker& tracker,
+                                                                    std::chrono::milliseconds timeout,
+                                                                    std::chrono::milliseconds poll) {
   std::vector<std::string> ids;
-  for (auto* o : tracker_.active_orders()) {
+  for (const auto* o : tracker.active_orders()) {
     ids.push_back(o->client_order_id());
-    cancel(o->pair(), o->client_order_id());
+    connector.cancel(o->pair(), o->client_order_id());
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  asio::steady_timer timer(ex_);
+  asio::steady_timer timer(connector.executor());
   auto all_done = [&] {
     for (const auto& id : ids) {
-      auto* o = tracker_.find(id);
+      const auto* o = tracker.find(id);
       if (o && !o->is_done()) return false;
     }
     return true;
   };
   while (!all_done() && std::chrono::steady_clock::now() < deadline) {
-    timer.expires_after(50ms);
+    timer.expires_after(poll);
     co_await timer.async_wait(asio::use_awaitable);
   }
   std::vector<CancellationResult> out;
   for (const auto& id : ids) {
-    auto* o = tracker_.find(id);
+    const auto* o = tracker.find(id);
     out.push_back({id, o && o->is_cancelled()});
   }
   co_return out;
+}
+
+asio::awaitable<std::vector<CancellationResult>> ExchangeBase::cancel_all(std::chrono::milliseconds timeout) {
+  co_return co_await cancel_all_tracked(*this, tracker_, timeout, 50ms);
 }
 
 asio::awaitable<void> ExchangeBase::poll_order(InFlightOrder& order_ref, bool with_fills) {

@@ -508,30 +508,7 @@ void PaperTradeConnector::cancel(const TradingPair& pair, const std::string& cli
 
 asio::awaitable<std::vector<CancellationResult>> PaperTradeConnector::cancel_all(
     std::chrono::milliseconds timeout) {
-  std::vector<std::string> ids;
-  for (const auto* o : tracker_.active_orders()) {
-    ids.push_back(o->client_order_id());
-    cancel(o->pair(), o->client_order_id());
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  asio::steady_timer timer(ex_);
-  auto all_done = [&] {
-    for (const auto& id : ids) {
-      const auto* o = tracker_.find(id);
-      if (o && !o->is_done()) return false;
-    }
-    return true;
-  };
-  while (!all_done() && std::chrono::steady_clock::now() < deadline) {
-    timer.expires_after(10ms);
-    co_await timer.async_wait(asio::use_awaitable);
-  }
-  std::vector<CancellationResult> out;
-  for (const auto& id : ids) {
-    const auto* o = tracker_.find(id);
-    out.push_back({id, o && o->is_cancelled()});
-  }
-  co_return out;
+  co_return co_await cancel_all_tracked(*this, tracker_, timeout, 10ms);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

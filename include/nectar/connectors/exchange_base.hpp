@@ -58,6 +58,14 @@ struct OrderIntent {
 const InFlightOrder& submit_order(Connector& connector, ClientOrderIdGenerator& ids, OrderTracker& tracker,
                                   const OrderIntent& intent, int64_t now_ms);
 
+/// The cancel_all every connector shares: cancels each active order of `tracker` through connector.cancel(),
+/// then waits (checking every `poll`) until all are done or `timeout` passes. One result per order: cancelled
+/// or not (filled meanwhile, or not confirmed in time).
+boost::asio::awaitable<std::vector<CancellationResult>> cancel_all_tracked(Connector& connector,
+                                                                           OrderTracker& tracker,
+                                                                           std::chrono::milliseconds timeout,
+                                                                           std::chrono::milliseconds poll);
+
 /// What the exchange answered to a place request.
 struct PlacedOrder {
   std::string exchange_order_id;  ///< may be empty when the exchange answers without one
