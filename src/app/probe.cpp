@@ -1,8 +1,5 @@
 #include "probe.hpp"
 
-#include <termios.h>
-#include <unistd.h>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -14,6 +11,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "client/terminal.hpp"
 #include "client/text.hpp"
 #include "nectar/client/connectors.hpp"
 #include "nectar/client/headless.hpp"
@@ -35,22 +33,7 @@ using client::upper;
 
 /// Reads a secret from the terminal without echo (or a plain line when stdin is not a terminal).
 std::string prompt_secret(const std::string& prompt) {
-  std::fprintf(stderr, "%s >>> ", prompt.c_str());
-  std::fflush(stderr);
-  termios old{};
-  const bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
-  if (tty) {
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  }
-  std::string line;
-  std::getline(std::cin, line);
-  if (tty) {
-    tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    std::fprintf(stderr, "\n");
-  }
-  return line;
+  return client::read_hidden_from_terminal(prompt + " >>> ", std::cerr).value_or("");
 }
 
 std::string describe_missing(const ConnectorStatus& s) {

@@ -131,7 +131,10 @@ std::unique_ptr<LineReader> make_editline_reader(std::filesystem::path history_f
 }
 
 std::optional<std::string> read_hidden_from_terminal(const std::string& prompt) {
-  std::cout << prompt << std::flush;
+  return read_hidden_from_terminal(prompt, std::cout);
+}
+
+std::optional<std::string> read_hidden_from_terminal(const std::string& prompt, std::ostream& out) {
   termios old{};
   const bool tty = ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &old) == 0;
   if (tty) {
@@ -140,6 +143,8 @@ std::optional<std::string> read_hidden_from_terminal(const std::string& prompt) 
     quiet.c_lflag |= static_cast<tcflag_t>(ICANON);
     ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   }
+  // The prompt only once echo is off: whatever is typed after it appears is never shown.
+  out << prompt << std::flush;
   // Byte by byte from the descriptor, so nothing is left in a stdio buffer that libedit does not see.
   std::string line;
   bool got_any = false;
@@ -153,7 +158,7 @@ std::optional<std::string> read_hidden_from_terminal(const std::string& prompt) 
   }
   if (tty) {
     ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    std::cout << "\n" << std::flush;
+    out << "\n" << std::flush;
   }
   if (!got_any) {
     security::secure_wipe(line);

@@ -30,7 +30,10 @@ using Completer = std::function<std::vector<std::string>(const std::string& line
 /// libedit on stdin/stdout with history in `history_file` and tab completion from `completer`.
 std::unique_ptr<LineReader> make_editline_reader(std::filesystem::path history_file, Completer completer);
 
-/// Reads one line from the terminal on stdin with echo off.
+/// Reads one line from stdin with echo off when it is a terminal (a plain line otherwise), after writing
+/// `prompt` to `out` (echo is off before the prompt appears). nullopt at end of input.
+std::optional<std::string> read_hidden_from_terminal(const std::string& prompt, std::ostream& out);
+/// The same with the prompt on stdout.
 std::optional<std::string> read_hidden_from_terminal(const std::string& prompt);
 
 }  // namespace nectar::client
