@@ -15,21 +15,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <map>
-#include <random>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bitget/sim_thread_fixture.hpp"
 #include "nectar/core/decimal.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
 #include "nectar/storage/trade_store.hpp"
@@ -42,14 +38,13 @@ extern char** environ;
 
 namespace {
 
-namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nectar::Decimal;
 using nectar::TradeType;
-using nectar::sim::bitget::BitgetSimulator;
+using nectar::testing_support::kTaker;
+using nectar::testing_support::read_file;
 
-constexpr nectar::sim::AccountId kTaker = 4242;  // another trader on the simulated exchange
 constexpr const char* kSymbol = "BTCUSDT";
 
 // Quotes one level 0.0001 % from the mid: inside the simulator's makers, so the test's taker hits the bot's
@@ -72,11 +67,6 @@ price_floor: -1
 )") +
          "order_refresh_time: " + std::to_string(order_refresh_time_s) +
          "\nfilled_order_delay: " + std::to_string(filled_order_delay_s) + "\n";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 /// A journal row of `orders`, as the bot last wrote it.
@@ -166,21 +156,17 @@ class Journal {
   sqlite3* db_ = nullptr;
 };
 
-class Kill9Recovery : public ::testing::Test {
+class Kill9Recovery : public nectar::testing_support::SimThreadTest {
  protected:
   void SetUp() override {
+    wait_limit = 30s;
     nectar::sim::bitget::SimulatorOptions so;
     so.activity_interval_ms = 50;
     so.book_push_interval_ms = 50;
     so.seed = 7;
-    sim = std::make_unique<BitgetSimulator>(sio, so);
-    sim->start();
-    sim->engine().ledger().deposit(kTaker, "BTC", Decimal::from_int(100));
-    sim->engine().ledger().deposit(kTaker, "USDT", Decimal::from_int(10'000'000));
     // Only this test's taker trades with the bot: every fill the bot gets is one the test made.
-    sim->set_activity_paused(true);
-    sim_thread = std::thread([this] { sio.run(); });
-    dir = fs::temp_directory_path() / ("nectar-kill9-" + std::to_string(std::random_device{}()));
+    start_sim(so, quiet_market_with_funded_taker);
+    dir = nectar::testing_support::make_temp_dir("nectar-kill9-");
     conf = dir / "conf";
     fs::create_directories(conf / "strategies");
     std::ofstream(conf / "strategies" / "bot.yml") << bot_yaml();
@@ -192,35 +178,12 @@ class Kill9Recovery : public ::testing::Test {
       kill(bot, SIGKILL);
       waitpid(bot, nullptr, 0);
     }
-    sim->stop();
-    guard.reset();
-    sio.stop();
-    sim_thread.join();
-    sim.reset();
+    SimThreadTest::TearDown();
     if (!HasFailure()) {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
+      nectar::testing_support::remove_temp_dir(dir);
     } else {
       std::cerr << "kept " << dir << " for inspection\n";
     }
-  }
-
-  template <class F>
-  auto on_sim(F&& f) {
-    std::packaged_task<decltype(f())()> task(std::forward<F>(f));
-    auto fut = task.get_future();
-    asio::post(sio, [&task] { task(); });
-    return fut.get();
-  }
-
-  template <class P>
-  bool eventually(P pred, std::chrono::milliseconds timeout = 30s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return pred();
   }
 
   /// Starts `nectar --conf <conf> run --config bot.yml --sim-banner <banner>`; its output goes to `out_file`.
@@ -243,6 +206,16 @@ class Kill9Recovery : public ::testing::Test {
     const int rc = posix_spawn(&bot, exe.c_str(), &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     ASSERT_EQ(rc, 0) << "cannot start " << exe << ": " << std::strerror(rc);
+  }
+
+  /// Starts the bot again on the same config directory (output to `out_file`) and waits until it is ready: it
+  /// must have restored the two open orders the killed run left in the journal.
+  void restart_bot(const fs::path& out_file) {
+    start_bot(out_file);
+    ASSERT_TRUE(eventually([&] { return read_file(out_file).find("bitget is ready.") != std::string::npos; }))
+        << output(out_file);
+    EXPECT_NE(read_file(out_file).find("Restored 2 open order(s) of a previous run"), std::string::npos)
+        << output(out_file);
   }
 
   /// Waits for the bot to exit; its exit code, or -1 (still running after `timeout`) / 128+signal.
@@ -342,10 +315,6 @@ class Kill9Recovery : public ::testing::Test {
     }
   }
 
-  asio::io_context sio;
-  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(sio);
-  std::unique_ptr<BitgetSimulator> sim;
-  std::thread sim_thread;
   nectar::sim::AccountId account = 0;
   fs::path dir, conf;
   pid_t bot = -1;
@@ -408,11 +377,7 @@ TEST_F(Kill9Recovery, FillsWhileDownAreJournaledOnceAndNoOrderIsForgotten) {
   // 5. Restart on the same config directory: the journal's open orders are restored and reconciled with the
   //    exchange (status and fills) before the strategy resumes.
   const fs::path out2 = dir / "run2.out";
-  start_bot(out2);
-  ASSERT_TRUE(eventually([&] { return read_file(out2).find("bitget is ready.") != std::string::npos; }))
-      << output(out2);
-  EXPECT_NE(read_file(out2).find("Restored 2 open order(s) of a previous run"), std::string::npos)
-      << output(out2);
+  ASSERT_NO_FATAL_FAILURE(restart_bot(out2));
   // The fresh ladder goes out next to the restored ask.
   ASSERT_TRUE(eventually([&] { return open_orders().size() == 3; })) << output(out2);
   ASSERT_TRUE(eventually([&] {
@@ -485,11 +450,7 @@ TEST_F(Kill9Recovery, OrderCreatedAfterTheKillIsFoundAndCancelled) {
   for (const auto& id : pending) EXPECT_EQ(Journal(db()).orders().at(id).exchange_id, "") << id;
 
   const fs::path out2 = dir / "run2.out";
-  start_bot(out2);
-  ASSERT_TRUE(eventually([&] { return read_file(out2).find("bitget is ready.") != std::string::npos; }))
-      << output(out2);
-  EXPECT_NE(read_file(out2).find("Restored 2 open order(s) of a previous run"), std::string::npos)
-      << output(out2);
+  ASSERT_NO_FATAL_FAILURE(restart_bot(out2));
   ASSERT_TRUE(eventually([&] {
     const auto orders = Journal(db()).orders();
     for (const auto& id : pending)

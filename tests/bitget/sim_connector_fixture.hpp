@@ -1,6 +1,6 @@
-// Shared fixture of the Bitget connector suites: a BitgetSimulator on one io_context thread, the connector
-// under test on another, helpers that run code on either thread, wait for conditions, and read recorded
-// events.
+// Shared fixture of the Bitget connector suites: a BitgetSimulator on one io_context thread (SimThreadTest),
+// the connector under test on another, helpers that run code on either thread, wait for conditions, and read
+// recorded events.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -21,6 +21,7 @@
 #include "nectar/connectors/registry.hpp"
 #include "nectar/core/events.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
+#include "sim_thread_fixture.hpp"
 
 namespace nectar::testing_support {
 
@@ -30,19 +31,18 @@ using nectar::sim::bitget::SimulatorOptions;
 using std::chrono::milliseconds;
 using namespace std::chrono_literals;
 
-inline constexpr sim::AccountId kTaker = 4242;  // another trader on the simulated exchange
-
 template <class Conn>
-class SimConnectorFixture : public ::testing::Test {
+class SimConnectorFixture : public SimThreadTest {
  protected:
   /// Suite-specific loop intervals, applied before the connector starts.
   virtual void tune_timings(ExchangeTimings&) {}
-  /// Simulator settings of this suite (fast activity, paused at start).
+  /// Simulator settings of this suite (fast activity, paused at start; funding every `funding_interval_ms`).
   virtual SimulatorOptions sim_options() const {
     SimulatorOptions o;
     o.activity_interval_ms = 40;
     o.book_push_interval_ms = 50;
     o.seed = 11;
+    o.funding_interval_ms = funding_interval_ms;
     return o;
   }
 
@@ -55,19 +55,11 @@ class SimConnectorFixture : public ::testing::Test {
     asio::post(cio, [&task] { task(); });
     return fut.get();
   }
-  // Runs f on the simulator's thread.
-  template <class F>
-  auto on_sim(F&& f) {
-    if (sio.get_executor().running_in_this_thread()) return f();
-    std::packaged_task<decltype(f())()> task(std::forward<F>(f));
-    auto fut = task.get_future();
-    asio::post(sio, [&task] { task(); });
-    return fut.get();
-  }
   template <class F>
   auto run(F&& coroutine_factory) {
     return asio::co_spawn(cio, std::forward<F>(coroutine_factory), asio::use_future).get();
   }
+  // Checks `pred` on the connector's thread (hides SimThreadTest's, which checks on the test's thread).
   template <class P>
   bool eventually(P pred, milliseconds timeout = 10s) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -79,13 +71,10 @@ class SimConnectorFixture : public ::testing::Test {
   }
 
   void SetUp() override {
-    sim = std::make_unique<BitgetSimulator>(sio, sim_options());
-    sim->start();
-    sim->set_activity_paused(true);
-    sim->engine().ledger().deposit(kTaker, "BTC", Decimal::from_int(100));
-    sim->engine().ledger().deposit(kTaker, "ETH", Decimal::from_int(1000));
-    sim->engine().ledger().deposit(kTaker, "USDT", Decimal::from_int(10'000'000));
-    sim_thread = std::thread([this] { sio.run(); });
+    start_sim(sim_options(), [](BitgetSimulator& s) {
+      quiet_market_with_funded_taker(s);
+      s.engine().ledger().deposit(kTaker, "ETH", Decimal::from_int(1000));
+    });
     client_thread = std::thread([this] { cio.run(); });
   }
 
@@ -98,10 +87,7 @@ class SimConnectorFixture : public ::testing::Test {
         return 0;
       });
     }
-    sim->stop();
-    sio_guard.reset();
-    sio.stop();
-    sim_thread.join();
+    SimThreadTest::TearDown();
     cio_guard.reset();
     cio.stop();
     client_thread.join();
@@ -153,6 +139,16 @@ class SimConnectorFixture : public ::testing::Test {
     ASSERT_TRUE(eventually([this] { return conn->ready(); }, 15s)) << "connector never became ready";
   }
 
+  // Every recorded event of type E, in order.
+  template <class E>
+  std::vector<E> all_of() {
+    return on_client([&] {
+      std::vector<E> out;
+      for (const auto& e : events)
+        if (auto* x = std::get_if<E>(&e)) out.push_back(*x);
+      return out;
+    });
+  }
   template <class E>
   std::vector<E> events_of(const std::string& client_id) {
     return on_client([&] {
@@ -218,15 +214,12 @@ class SimConnectorFixture : public ::testing::Test {
     });
   }
 
-  asio::io_context sio;
+  int64_t funding_interval_ms = SimulatorOptions{}.funding_interval_ms;  // a suite may shorten it
   asio::io_context cio;
-  asio::executor_work_guard<asio::io_context::executor_type> sio_guard{sio.get_executor()};
   asio::executor_work_guard<asio::io_context::executor_type> cio_guard{cio.get_executor()};
-  std::unique_ptr<BitgetSimulator> sim;
   std::unique_ptr<Conn> conn;
   EventBus::Subscription sub;
   std::vector<Event> events;  // connector thread only
-  std::thread sim_thread;
   std::thread client_thread;
 };
 

@@ -28,11 +28,6 @@ class TestPerp : public bitget::BitgetPerpetual {
 
 class BitgetPerpetualE2E : public SimConnectorFixture<TestPerp> {
  protected:
-  SimulatorOptions sim_options() const override {
-    SimulatorOptions o = SimConnectorFixture::sim_options();
-    o.funding_interval_ms = funding_interval_ms;
-    return o;
-  }
   void tune_timings(ExchangeTimings& t) override {
     t.position_poll = 500ms;
     t.funding_poll = 300ms;
@@ -66,22 +61,13 @@ class BitgetPerpetualE2E : public SimConnectorFixture<TestPerp> {
   void set_position_mode(PositionMode mode) {
     run([&]() -> asio::awaitable<void> { co_await conn->set_position_mode(mode); });
   }
-  std::vector<PositionModeChangedEvent> mode_events() {
-    return on_client([&] {
-      std::vector<PositionModeChangedEvent> out;
-      for (const auto& e : events)
-        if (auto* m = std::get_if<PositionModeChangedEvent>(&e)) out.push_back(*m);
-      return out;
-    });
-  }
+  std::vector<PositionModeChangedEvent> mode_events() { return all_of<PositionModeChangedEvent>(); }
   // Places a market order and waits until it completes.
   void market(TradeType side, Decimal amount, PositionAction action) {
     const std::string id = place(side, kBtc, amount, OrderType::kMarket, Decimal{}, action);
     ASSERT_TRUE(eventually([&] { return is_done(id); })) << "market order never finished";
     ASSERT_EQ(state_of(id), OrderState::kFilled) << to_string(state_of(id));
   }
-
-  int64_t funding_interval_ms = 8LL * 3600 * 1000;
 };
 
 TEST_F(BitgetPerpetualE2E, RulesModeLeverageAndBalance) {

@@ -3,16 +3,12 @@
 
 #include <regex>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <optional>
-#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -21,6 +17,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "bitget/sim_thread_fixture.hpp"
 #include "nectar/client/shell.hpp"
 #include "nectar/sim/bitget/simulator.hpp"
 
@@ -32,7 +29,6 @@ bool has_row(const std::string& text, const std::string& exchange, const std::st
   return std::regex_search(text, std::regex("\\n +" + exchange + " +" + added + " +" + confirmed + "\\n"));
 }
 
-namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using nectar::Decimal;
 using nectar::Endpoints;
@@ -40,36 +36,23 @@ using nectar::Secret;
 using nectar::client::ExternalSimulator;
 using nectar::client::Shell;
 using nectar::client::ShellOptions;
-using nectar::sim::bitget::BitgetSimulator;
+using nectar::testing_support::count;
+using nectar::testing_support::read_file;
 
 const std::string kPassword = "correct horse battery staple";
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-class ShellTest : public ::testing::Test {
+class ShellTest : public nectar::testing_support::SimThreadTest {
  protected:
   void SetUp() override {
     nectar::sim::bitget::SimulatorOptions so;
     so.activity_interval_ms = 50;
     so.book_push_interval_ms = 50;
-    sim = std::make_unique<BitgetSimulator>(sio, so);
-    sim->start();
-    sim_thread = std::thread([this] { sio.run(); });
-    std::random_device rd;
-    dir = fs::temp_directory_path() / ("nectar-client-test-" + std::to_string(rd()));
-    fs::create_directories(dir);
+    start_sim(so);
+    dir = nectar::testing_support::make_temp_dir("nectar-client-test-");
   }
   void TearDown() override {
-    sim->stop();
-    guard.reset();
-    sio.stop();
-    sim_thread.join();
-    sim.reset();
-    std::error_code ec;
-    fs::remove_all(dir, ec);
+    SimThreadTest::TearDown();
+    nectar::testing_support::remove_temp_dir(dir);
   }
 
   ShellOptions options(std::istream& in, std::ostream& out, bool external_sim = true) {
@@ -115,19 +98,9 @@ class ShellTest : public ::testing::Test {
     EXPECT_EQ(output.find(kPassword), std::string::npos) << output;
   }
 
-  asio::io_context sio;
-  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(sio);
-  std::unique_ptr<BitgetSimulator> sim;
-  std::thread sim_thread;
   fs::path dir;
   std::ostringstream log_text;
 };
-
-std::size_t count(const std::string& hay, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
-  return n;
-}
 
 TEST_F(ShellTest, FirstStartConnectBalanceOrderBookHelp) {
   std::vector<std::string> script = {kPassword, kPassword, "connect", "connect bitget --env simulator"};

@@ -2,16 +2,11 @@
 // history, export) and `nectar run` (headless), against a Bitget simulator in the process.
 #include <gtest/gtest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <random>
 #include <set>
@@ -20,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "bitget/sim_thread_fixture.hpp"
 #include "nectar/client/headless.hpp"
 #include "nectar/client/history.hpp"
 #include "nectar/client/shell.hpp"
@@ -29,7 +25,6 @@
 
 namespace {
 
-namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nectar::Decimal;
@@ -41,21 +36,11 @@ using nectar::client::ExternalSimulator;
 using nectar::client::Shell;
 using nectar::client::ShellOptions;
 using nectar::client::StrategyConfig;
-using nectar::sim::bitget::BitgetSimulator;
+using nectar::testing_support::count;
+using nectar::testing_support::kTaker;
+using nectar::testing_support::read_file;
 
 const std::string kPassword = "correct horse battery staple";
-constexpr nectar::sim::AccountId kTaker = 4242;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::size_t count(const std::string& hay, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
-  return n;
-}
 
 const char* kBotYaml = R"(# a Hummingbot-style config
 template_version: 24
@@ -280,30 +265,20 @@ TEST(History, SummaryCountsFeesOnce) {
 
 // ---- shell and headless against the simulator ----
 
-class StrategyTest : public ::testing::Test {
+class StrategyTest : public nectar::testing_support::SimThreadTest {
  protected:
   void SetUp() override {
     nectar::sim::bitget::SimulatorOptions so;
     so.activity_interval_ms = 50;
     so.book_push_interval_ms = 50;
-    sim = std::make_unique<BitgetSimulator>(sio, so);
-    sim->start();
-    sim->engine().ledger().deposit(kTaker, "BTC", Decimal::from_int(100));
-    sim->engine().ledger().deposit(kTaker, "USDT", Decimal::from_int(10'000'000));
     // The bot quotes inside the simulator's makers: no random takers, so only this test's taker fills it.
-    sim->set_activity_paused(true);
-    sim_thread = std::thread([this] { sio.run(); });
-    dir = fs::temp_directory_path() / ("nectar-strategy-test-" + std::to_string(std::random_device{}()));
+    start_sim(so, quiet_market_with_funded_taker);
+    dir = nectar::testing_support::make_temp_dir("nectar-strategy-test-");
     fs::create_directories(dir / "conf" / "strategies");
   }
   void TearDown() override {
-    sim->stop();
-    guard.reset();
-    sio.stop();
-    sim_thread.join();
-    sim.reset();
-    std::error_code ec;
-    fs::remove_all(dir, ec);
+    SimThreadTest::TearDown();
+    nectar::testing_support::remove_temp_dir(dir);
   }
 
   ShellOptions options(std::istream& in, std::ostream& out) {
@@ -322,26 +297,8 @@ class StrategyTest : public ::testing::Test {
     return o;
   }
 
-  template <class F>
-  auto on_sim(F&& f) {
-    std::packaged_task<decltype(f())()> task(std::forward<F>(f));
-    auto fut = task.get_future();
-    asio::post(sio, [&task] { task(); });
-    return fut.get();
-  }
-
   std::vector<nectar::sim::Order> open_orders() {
     return on_sim([this] { return sim->engine().open_orders(sim->credentials().account, "BTCUSDT"); });
-  }
-
-  template <class P>
-  bool eventually(P pred, std::chrono::milliseconds timeout = 20s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return pred();
   }
 
   /// A shell with the vault created (first start) and bitget connected to the simulator.
@@ -354,12 +311,40 @@ class StrategyTest : public ::testing::Test {
     return shell;
   }
 
+  /// A later session on the same config directory (`shell`): the vault unlocked with the password, bitget
+  /// connected with the saved keys, bot.yml imported and started.
+  void next_shell_started(std::istringstream& in, std::ostringstream& out, std::unique_ptr<Shell>& shell) {
+    in.str(kPassword + "\n");
+    shell = std::make_unique<Shell>(options(in, out));
+    ASSERT_TRUE(shell->unlock()) << out.str();
+    shell->connect_saved();
+    start_bot(*shell);
+  }
+
+  /// Runs `command` in `shell`; what it printed (all that `out` holds then).
+  static std::string output_of(Shell& shell, std::ostringstream& out, const std::string& command) {
+    out.str("");
+    shell.execute(command);
+    return out.str();
+  }
+
+  /// Imports bot.yml and starts it.
+  static void start_bot(Shell& shell) {
+    shell.execute("import bot");
+    shell.execute("start");
+  }
+
   void write_bot() { std::ofstream(dir / "conf" / "strategies" / "bot.yml") << kBotYaml; }
 
-  asio::io_context sio;
-  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(sio);
-  std::unique_ptr<BitgetSimulator> sim;
-  std::thread sim_thread;
+  /// The first session (`shell`, from first_shell) with bot.yml written, imported and started, once its bid
+  /// and ask rest on the exchange.
+  void first_shell_quoting(std::istringstream& in, std::ostringstream& out, std::unique_ptr<Shell>& shell) {
+    write_bot();
+    shell = first_shell(in, out);
+    start_bot(*shell);
+    ASSERT_TRUE(eventually([this] { return open_orders().size() == 2; })) << out.str();
+  }
+
   fs::path dir;
 };
 
@@ -433,9 +418,8 @@ TEST_F(StrategyTest, StartStatusStopHistoryExport) {
     return 0;
   });
   ASSERT_TRUE(eventually([&] {
-    out.str("");
-    shell->execute("history");
-    return out.str().find("Trades                1 (1 buy, 0 sell)") != std::string::npos;
+    return output_of(*shell, out, "history").find("Trades                1 (1 buy, 0 sell)") !=
+           std::string::npos;
   })) << out.str();
   o = out.str();
   EXPECT_NE(o.find("Bought                0.001 BTC"), std::string::npos) << o;
@@ -448,61 +432,47 @@ TEST_F(StrategyTest, StartStatusStopHistoryExport) {
   EXPECT_EQ(o.find("Unrealized P&L        n/a"), std::string::npos) << o;
   EXPECT_NE(o.find("on 0.001 BTC open at mid"), std::string::npos) << o;
   EXPECT_EQ(o.find("  Trades:"), std::string::npos) << o;
-  out.str("");
-  shell->execute("history -v -d 1");
-  o = out.str();
+  o = output_of(*shell, out, "history -v -d 1");
   EXPECT_NE(o.find("  Trades:"), std::string::npos) << o;
   EXPECT_NE(o.find("buy  0.001 BTC @ " + bid_price.to_string()), std::string::npos) << o;
-  out.str("");
-  shell->execute("history -d nope");
-  EXPECT_NE(out.str().find("Error: -d needs a positive number of days"), std::string::npos) << out.str();
+  o = output_of(*shell, out, "history -d nope");
+  EXPECT_NE(o.find("Error: -d needs a positive number of days"), std::string::npos) << o;
 
   // status: market, balances, orders and P&L of the running strategy; --live redraws.
-  out.str("");
-  shell->execute("status");
-  o = out.str();
+  o = output_of(*shell, out, "status");
   EXPECT_NE(o.find("  Market     bitget BTC-USDT   bid "), std::string::npos) << o;
   EXPECT_NE(o.find("  Balances\n"), std::string::npos) << o;
   EXPECT_NE(o.find("  Orders\n"), std::string::npos) << o;
   EXPECT_NE(o.find("  P&L        1 trades (1 buy, 0 sell)"), std::string::npos) << o;
-  out.str("");
-  shell->execute("status --live --seconds 1");
-  o = out.str();
+  o = output_of(*shell, out, "status --live --seconds 1");
   EXPECT_GE(count(o, ": running   (live, "), 2u) << o;
   EXPECT_GE(count(o, "  Market     bitget BTC-USDT"), 2u) << o;
-  out.str("");
-  shell->execute("status --live --seconds x");
-  EXPECT_NE(out.str().find("Error: --seconds needs a whole number"), std::string::npos) << out.str();
+  o = output_of(*shell, out, "status --live --seconds x");
+  EXPECT_NE(o.find("Error: --seconds needs a whole number"), std::string::npos) << o;
 
-  out.str("");
-  shell->execute("export");
+  o = output_of(*shell, out, "export");
   const auto csv = dir / "conf" / "data" / "bot_trades.csv";
-  EXPECT_NE(out.str().find("Exported 1 trade(s) to " + csv.string()), std::string::npos) << out.str();
+  EXPECT_NE(o.find("Exported 1 trade(s) to " + csv.string()), std::string::npos) << o;
   const std::string text = read_file(csv);
   EXPECT_EQ(count(text, "\n"), 2u) << text;
   EXPECT_NE(text.find(",bitget,BTC-USDT,buy," + bid_price.to_string() + ",0.001,"), std::string::npos)
       << text;
 
-  out.str("");
-  shell->execute("stop");
-  EXPECT_NE(out.str().find("All the strategy's orders are cancelled."), std::string::npos) << out.str();
+  o = output_of(*shell, out, "stop");
+  EXPECT_NE(o.find("All the strategy's orders are cancelled."), std::string::npos) << o;
   EXPECT_TRUE(eventually([this] { return open_orders().empty(); }, 5s));
-  out.str("");
-  shell->execute("history");  // after stop: read from the database file
-  EXPECT_NE(out.str().find("Trades                1 (1 buy, 0 sell)"), std::string::npos) << out.str();
+  o = output_of(*shell, out, "history");  // after stop: read from the database file
+  EXPECT_NE(o.find("Trades                1 (1 buy, 0 sell)"), std::string::npos) << o;
   shell->execute("status");
   EXPECT_NE(out.str().find("not running"), std::string::npos) << out.str();
 }
 
 TEST_F(StrategyTest, ExitKeepOrdersLeavesThemForTheNextStart) {
-  write_bot();
   std::istringstream in;
   std::ostringstream out;
   {
-    auto shell = first_shell(in, out);
-    shell->execute("import bot");
-    shell->execute("start");
-    ASSERT_TRUE(eventually([this] { return open_orders().size() == 2; })) << out.str();
+    std::unique_ptr<Shell> shell;
+    ASSERT_NO_FATAL_FAILURE(first_shell_quoting(in, out, shell));
     shell->execute("exit --now");
     EXPECT_NE(out.str().find("Error: usage: exit [--keep-orders]"), std::string::npos) << out.str();
     EXPECT_FALSE(shell->execute("exit --keep-orders"));
@@ -511,17 +481,14 @@ TEST_F(StrategyTest, ExitKeepOrdersLeavesThemForTheNextStart) {
   }
   ASSERT_EQ(open_orders().size(), 2u) << out.str();
   // The next session's start restores them, and its stop cancels them.
-  std::istringstream in2(kPassword + "\n");
+  std::istringstream in2;
   std::ostringstream out2;
-  Shell shell(options(in2, out2));
-  ASSERT_TRUE(shell.unlock());
-  shell.connect_saved();
-  shell.execute("import bot");
-  shell.execute("start");
+  std::unique_ptr<Shell> shell;
+  ASSERT_NO_FATAL_FAILURE(next_shell_started(in2, out2, shell));
   EXPECT_NE(out2.str().find("Restored 2 open order(s) of a previous run"), std::string::npos) << out2.str();
-  shell.execute("stop");
+  shell->execute("stop");
   EXPECT_TRUE(eventually([this] { return open_orders().empty(); }, 5s)) << out2.str();
-  shell.execute("exit");
+  shell->execute("exit");
 }
 
 TEST_F(StrategyTest, OneRunPerJournal) {
@@ -551,40 +518,31 @@ TEST_F(StrategyTest, OneRunPerJournal) {
 }
 
 TEST_F(StrategyTest, ExitStopsTheStrategyAndCancels) {
-  write_bot();
   std::istringstream in;
   std::ostringstream out;
-  auto shell = first_shell(in, out);
-  shell->execute("import bot");
-  shell->execute("start");
-  ASSERT_TRUE(eventually([this] { return open_orders().size() == 2; })) << out.str();
+  std::unique_ptr<Shell> shell;
+  ASSERT_NO_FATAL_FAILURE(first_shell_quoting(in, out, shell));
   EXPECT_FALSE(shell->execute("exit"));
   EXPECT_TRUE(open_orders().empty()) << out.str();
 }
 
 TEST_F(StrategyTest, RestartRestoresTheJournal) {
-  write_bot();
   std::set<std::string> old_ids;
   {
     std::istringstream in;
     std::ostringstream out;
-    auto shell = first_shell(in, out);
-    shell->execute("import bot");
-    shell->execute("start");
-    ASSERT_TRUE(eventually([this] { return open_orders().size() == 2; })) << out.str();
+    std::unique_ptr<Shell> shell;
+    ASSERT_NO_FATAL_FAILURE(first_shell_quoting(in, out, shell));
     std::this_thread::sleep_for(500ms);  // let the journal see the acks
     for (const auto& o : open_orders()) old_ids.insert(o.client_id);
     shell->shutdown();  // killed: no cancel
   }
   ASSERT_EQ(open_orders().size(), 2u);
 
-  std::istringstream in(kPassword + "\n");
+  std::istringstream in;
   std::ostringstream out;
-  Shell shell(options(in, out));
-  ASSERT_TRUE(shell.unlock());
-  shell.connect_saved();
-  shell.execute("import bot");
-  shell.execute("start");
+  std::unique_ptr<Shell> shell;
+  ASSERT_NO_FATAL_FAILURE(next_shell_started(in, out, shell));
   ASSERT_NE(out.str().find("Restored 2 open order(s) of a previous run"), std::string::npos) << out.str();
   ASSERT_TRUE(eventually([this] { return open_orders().size() == 4; })) << out.str();  // + the new ladder
   std::this_thread::sleep_for(1s);
@@ -592,13 +550,12 @@ TEST_F(StrategyTest, RestartRestoresTheJournal) {
   for (const auto& o : open_orders()) ids.insert(o.client_id);
   EXPECT_EQ(ids.size(), 4u);
   for (const auto& id : old_ids) EXPECT_EQ(ids.count(id), 1u) << id;  // tracked again, not duplicated
-  out.str("");
-  shell.execute("status");
+  output_of(*shell, out, "status");
   for (const auto& id : old_ids) EXPECT_NE(out.str().find(id), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("restored from journal: 2 (2 live)"), std::string::npos) << out.str();
-  shell.execute("stop");
+  shell->execute("stop");
   EXPECT_TRUE(eventually([this] { return open_orders().empty(); }, 5s)) << out.str();  // old ones too
-  shell.execute("exit");
+  shell->execute("exit");
 }
 
 TEST_F(StrategyTest, HeadlessRunOnEmbeddedSimulator) {

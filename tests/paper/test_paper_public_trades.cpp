@@ -2,44 +2,26 @@
 // traded volume, against an in-process Bitget simulator; the book-change fallback for comparison.
 #include <gtest/gtest.h>
 
-#include "bitget/sim_connector_fixture.hpp"
-#include "nectar/connectors/bitget/bitget_exchange.hpp"
-#include "nectar/paper/paper_trade.hpp"
+#include "paper/paper_fixture.hpp"
 
 namespace nectar::testing_support {
 namespace {
 
 using paper::PaperTradeConnector;
 
-const TradingPair kBtcUsdt{"BTC", "USDT"};
-const std::string kSymbol = "BTCUSDT";
-
-Decimal dec(const char* s) {
-  return Decimal::parse(s);
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // The hook itself: the real bitget connector reports each trade of the public stream once, exactly.
 
-class PublicTradeHookTest : public SimConnectorFixture<ExchangeBase> {
- protected:
-  PublicTradeHookTest() { bitget::register_connectors(registry); }
-  ConnectorRegistry registry;
-};
+using PublicTradeHookTest = PaperFixture<ExchangeBase>;
 
 TEST_F(PublicTradeHookTest, BitgetReportsEveryNewTradeWithPriceSizeSideAndId) {
   ConnectorConfig c = config({kBtcUsdt}, "bitget");
   c.credentials.clear();
   c.track_user_stream = false;
   std::vector<PublicTrade> seen;  // connector thread only
-  on_client([&] {
-    auto made = registry.create(cio.get_executor(), c);
-    conn.reset(dynamic_cast<ExchangeBase*>(made.release()));
-    conn->add_public_trade_listener([&seen](const PublicTrade& t) { seen.push_back(t); });
-    conn->start();
-    return 0;
-  });
-  ASSERT_TRUE(eventually([this] { return conn->ready(); }, 15s));
+  ASSERT_NO_FATAL_FAILURE(start_from_registry(c, [&seen](ExchangeBase& x) {
+    x.add_public_trade_listener([&seen](const PublicTrade& t) { seen.push_back(t); });
+  }));
   // Subscribed, with the recent-trade snapshot behind us: nothing is news yet.
   std::this_thread::sleep_for(200ms);
   const auto before = on_sim([&] { return sim->engine().recent_trades(kSymbol); });
@@ -73,48 +55,17 @@ TEST_F(PublicTradeHookTest, BitgetReportsEveryNewTradeWithPriceSizeSideAndId) {
 // ---------------------------------------------------------------------------------------------------------------
 // Paper trade-through from public trades vs. the book-change fallback.
 
-class PaperTradeThroughTest : public SimConnectorFixture<PaperTradeConnector> {
+class PaperTradeThroughTest : public PaperFixture<PaperTradeConnector> {
  protected:
-  PaperTradeThroughTest() {
-    bitget::register_connectors(registry);
-    paper::register_paper_connectors(registry);
-  }
-
   void start_paper(bool public_trades) {
-    ConnectorConfig c = config({kBtcUsdt}, "bitget_paper_trade");
-    c.credentials.clear();
-    c.options["paper_balances"] = "USDT:100000000,BTC:100";
-    c.options["paper_match_interval_ms"] = "20";
+    ConnectorConfig c = paper_config("bitget_paper_trade", "USDT:100000000,BTC:100");
     c.options["paper_public_trades"] = public_trades ? "true" : "false";
-    on_client([&] {
-      auto made = registry.create(cio.get_executor(), c);
-      conn.reset(dynamic_cast<PaperTradeConnector*>(made.release()));
-      sub = conn->events().subscribe([this](const Event& e) { events.push_back(e); });
-      conn->start();
-      return 0;
-    });
-    ASSERT_TRUE(eventually([this] { return conn->ready(); }, 15s));
-    ASSERT_TRUE(eventually([this] {
-      const OrderBook* b = conn->order_book(kBtcUsdt);
-      return b && b->best_ask() == sim_best(kSymbol, false) && b->best_bid() == sim_best(kSymbol, true);
-    }));
+    ASSERT_NO_FATAL_FAILURE(start_from_registry(c));
+    ASSERT_NO_FATAL_FAILURE(await_book_mirrored());
     ASSERT_EQ(on_client([&] { return conn->uses_public_trades(); }), public_trades);
-  }
-  sim::L2Book sim_book() {
-    return on_sim([&] { return sim->engine().book(kSymbol, 50); });
-  }
-  sim::Instrument instrument() {
-    return on_sim([&] { return *sim->engine().instrument(kSymbol); });
   }
   Decimal executed(const std::string& id) {
     return on_client([&] { return conn->order(id)->executed_base(); });
-  }
-  // Waits until the paper book shows the simulator's current top of book.
-  void await_book_mirrored() {
-    ASSERT_TRUE(eventually([this] {
-      const OrderBook* b = conn->order_book(kBtcUsdt);
-      return b && b->best_ask() == sim_best(kSymbol, false) && b->best_bid() == sim_best(kSymbol, true);
-    }));
   }
   sim::OrderId taker_limit(TradeType side, Decimal price, Decimal qty) {
     return on_sim([&] {
@@ -123,8 +74,17 @@ class PaperTradeThroughTest : public SimConnectorFixture<PaperTradeConnector> {
       return r.order_id;
     });
   }
-
-  ConnectorRegistry registry;
+  // A paper bid for 2 at the best bid `bid` (`queue` rests there before it; `id` is the paper order's).
+  // Someone joins the level behind it, then a seller takes the whole queue ahead of it and 0.5 more: all of
+  // it trades at `bid`.
+  void bid_then_sell_through_the_queue(Decimal bid, Decimal queue, std::string& id) {
+    id = place(TradeType::kBuy, kBtcUsdt, dec("2"), OrderType::kLimit, bid);
+    ASSERT_TRUE(eventually([&] { return state_of(id) == OrderState::kOpen; }));
+    taker_limit(TradeType::kBuy, bid, dec("5"));
+    ASSERT_NO_FATAL_FAILURE(await_book_mirrored());
+    std::this_thread::sleep_for(100ms);
+    taker(kSymbol, TradeType::kSell, queue + dec("0.5"));
+  }
 };
 
 TEST_F(PaperTradeThroughTest, FallbackStillFillsByVolumeSweptBeyondThePrice) {
@@ -151,15 +111,8 @@ TEST_F(PaperTradeThroughTest, TradesAtTheOrderPriceFillItAfterTheQueueAheadOfIt)
   start_paper(true);
   const auto book = sim_book();
   const Decimal bid = book.bids[0].price;
-  const Decimal queue = book.bids[0].qty;
-  const std::string id = place(TradeType::kBuy, kBtcUsdt, dec("2"), OrderType::kLimit, bid);
-  ASSERT_TRUE(eventually([&] { return state_of(id) == OrderState::kOpen; }));
-  // Someone joins the level after us (behind us in the queue), then a seller takes the whole queue ahead of
-  // us and 0.5 more: all of it trades at our price.
-  taker_limit(TradeType::kBuy, bid, dec("5"));
-  await_book_mirrored();
-  std::this_thread::sleep_for(100ms);
-  taker(kSymbol, TradeType::kSell, queue + dec("0.5"));
+  std::string id;
+  ASSERT_NO_FATAL_FAILURE(bid_then_sell_through_the_queue(bid, book.bids[0].qty, id));
   ASSERT_TRUE(eventually([&] { return executed(id) == dec("0.5"); })) << executed(id).to_string();
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(executed(id), dec("0.5"));
@@ -175,12 +128,8 @@ TEST_F(PaperTradeThroughTest, FallbackNeverCountsTradesAtTheOrderPrice) {
   start_paper(false);
   const auto book = sim_book();
   const Decimal bid = book.bids[0].price;
-  const std::string id = place(TradeType::kBuy, kBtcUsdt, dec("2"), OrderType::kLimit, bid);
-  ASSERT_TRUE(eventually([&] { return state_of(id) == OrderState::kOpen; }));
-  taker_limit(TradeType::kBuy, bid, dec("5"));
-  await_book_mirrored();
-  std::this_thread::sleep_for(100ms);
-  taker(kSymbol, TradeType::kSell, book.bids[0].qty + dec("0.5"));
+  std::string id;
+  ASSERT_NO_FATAL_FAILURE(bid_then_sell_through_the_queue(bid, book.bids[0].qty, id));
   std::this_thread::sleep_for(600ms);
   EXPECT_EQ(executed(id), Decimal{});
 }

@@ -1,55 +1,21 @@
 // bitget_paper_trade against an in-process Bitget simulator as the live market.
 #include <gtest/gtest.h>
 
-#include "bitget/sim_connector_fixture.hpp"
-#include "nectar/connectors/bitget/bitget_exchange.hpp"
-#include "nectar/paper/paper_trade.hpp"
+#include "paper/paper_fixture.hpp"
 
 namespace nectar::testing_support {
 namespace {
 
 using paper::PaperTradeConnector;
 
-const TradingPair kBtcUsdt{"BTC", "USDT"};
-const std::string kSymbol = "BTCUSDT";
-
-Decimal dec(const char* s) {
-  return Decimal::parse(s);
-}
-
-class PaperTradeTest : public SimConnectorFixture<PaperTradeConnector> {
+class PaperTradeTest : public PaperFixture<PaperTradeConnector> {
  protected:
-  PaperTradeTest() {
-    bitget::register_connectors(registry);
-    paper::register_paper_connectors(registry);
-  }
-
   void start_paper(const std::string& balances = "USDT:10000,BTC:1") {
-    ConnectorConfig c = config({kBtcUsdt}, "bitget_paper_trade");
-    c.credentials.clear();
-    c.options["paper_balances"] = balances;
-    c.options["paper_match_interval_ms"] = "20";
-    on_client([&] {
-      auto made = registry.create(cio.get_executor(), c);
-      conn.reset(dynamic_cast<PaperTradeConnector*>(made.release()));
-      sub = conn->events().subscribe([this](const Event& e) { events.push_back(e); });
-      conn->start();
-      return 0;
-    });
-    ASSERT_TRUE(eventually([this] { return conn->ready(); }, 15s)) << "paper connector never became ready";
+    ASSERT_NO_FATAL_FAILURE(start_from_registry(paper_config("bitget_paper_trade", balances)));
     // The paper book mirrors the simulator's (activity is paused, so it is static).
-    ASSERT_TRUE(eventually([this] {
-      const OrderBook* b = conn->order_book(kBtcUsdt);
-      return b && b->best_ask() == sim_best(kSymbol, false) && b->best_bid() == sim_best(kSymbol, true);
-    }));
+    await_book_mirrored();
   }
 
-  sim::L2Book sim_book() {
-    return on_sim([&] { return sim->engine().book(kSymbol, 50); });
-  }
-  sim::Instrument instrument() {
-    return on_sim([&] { return *sim->engine().instrument(kSymbol); });
-  }
   Decimal total(const std::string& asset) {
     return on_client([&] { return conn->balance(asset); });
   }
@@ -65,8 +31,6 @@ class PaperTradeTest : public SimConnectorFixture<PaperTradeConnector> {
       return 0;
     });
   }
-
-  ConnectorRegistry registry;
 };
 
 TEST_F(PaperTradeTest, RegistryOffersPaperConnectorWithoutCredentials) {

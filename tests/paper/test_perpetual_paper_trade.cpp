@@ -5,11 +5,9 @@
 
 #include <set>
 
-#include "bitget/sim_connector_fixture.hpp"
-#include "nectar/connectors/bitget/bitget_exchange.hpp"
 #include "nectar/connectors/bitget/bitget_perpetual.hpp"
 #include "nectar/connectors/errors.hpp"
-#include "nectar/paper/paper_trade.hpp"
+#include "paper/paper_fixture.hpp"
 
 namespace nectar::testing_support {
 namespace {
@@ -21,54 +19,17 @@ const TradingPair kBtc{"BTC", "USDT"};
 const std::string kSym = BitgetSimulator::perp_engine_symbol("BTCUSDT");  // the simulator's engine symbol
 const std::string kPaperSym = "BTCUSDT";                                  // the paper engine's symbol
 
-Decimal dec(const char* s) {
-  return Decimal::parse(s);
-}
-
-class PerpPaperTest : public SimConnectorFixture<PerpetualPaperTradeConnector> {
+class PerpPaperTest : public PaperFixture<PerpetualPaperTradeConnector> {
  protected:
-  PerpPaperTest() {
-    bitget::register_connectors(registry);
-    paper::register_paper_connectors(registry);
-  }
-  SimulatorOptions sim_options() const override {
-    SimulatorOptions o = SimConnectorFixture::sim_options();
-    o.funding_interval_ms = funding_interval_ms;
-    return o;
-  }
+  PerpPaperTest() : PaperFixture(kBtc, kSym) {}
 
   void start_paper(const std::string& balances = "USDT:10000") {
-    ConnectorConfig c = config({kBtc}, "bitget_perpetual_paper_trade");
-    c.credentials.clear();
-    c.options["paper_balances"] = balances;
-    c.options["paper_match_interval_ms"] = "20";
-    on_client([&] {
-      auto made = registry.create(cio.get_executor(), c);
-      conn.reset(dynamic_cast<PerpetualPaperTradeConnector*>(made.release()));
-      EXPECT_NE(conn, nullptr) << "the perpetual paper connector was not built";
-      sub = conn->events().subscribe([this](const Event& e) { events.push_back(e); });
-      conn->start();
-      return 0;
-    });
-    ASSERT_TRUE(eventually([this] { return conn->ready(); }, 15s)) << "paper connector never became ready";
+    ASSERT_NO_FATAL_FAILURE(start_from_registry(paper_config("bitget_perpetual_paper_trade", balances)));
     await_book_mirrored();
     ASSERT_TRUE(eventually([this] {
       auto f = conn->funding_info(kBtc);
       return f && f->mark_price.is_positive() && f->next_funding_time_ms > 0;
     })) << "no funding info from the ticker";
-  }
-  void await_book_mirrored() {
-    ASSERT_TRUE(eventually([this] {
-      const OrderBook* b = conn->order_book(kBtc);
-      return b && b->best_ask() == sim_best(kSym, false) && b->best_bid() == sim_best(kSym, true);
-    }));
-  }
-
-  sim::L2Book sim_book() {
-    return on_sim([&] { return sim->engine().book(kSym, 50); });
-  }
-  sim::Instrument sim_instrument() {
-    return on_sim([&] { return *sim->engine().instrument(kSym); });
   }
   Decimal mark() {
     return on_client([&] { return conn->funding_info(kBtc)->mark_price; });
@@ -110,15 +71,6 @@ class PerpPaperTest : public SimConnectorFixture<PerpetualPaperTradeConnector> {
   void set_position_mode(PositionMode mode) {
     run([&]() -> asio::awaitable<void> { co_await conn->set_position_mode(mode); });
   }
-  template <class E>
-  std::vector<E> all_of() {
-    return on_client([&] {
-      std::vector<E> out;
-      for (const auto& e : events)
-        if (auto* x = std::get_if<E>(&e)) out.push_back(*x);
-      return out;
-    });
-  }
   // Places a market order, waits until it is done and returns its fills.
   std::vector<OrderFilledEvent> market(TradeType side, Decimal amount, PositionAction action) {
     const std::string id = place(side, kBtc, amount, OrderType::kMarket, Decimal{}, action);
@@ -143,9 +95,6 @@ class PerpPaperTest : public SimConnectorFixture<PerpetualPaperTradeConnector> {
       return 0;
     });
   }
-
-  ConnectorRegistry registry;
-  int64_t funding_interval_ms = 8LL * 3600 * 1000;
 };
 
 Decimal value_of(const std::vector<OrderFilledEvent>& fills) {
@@ -183,7 +132,7 @@ TEST_F(PerpPaperTest, RegistryBuildsAPerpetualConnectorOnlyForPerpetuals) {
 
 TEST_F(PerpPaperTest, OpenLongThenPartialCloseRealisesExactPnl) {
   start_paper();
-  const auto inst = sim_instrument();
+  const auto inst = instrument();
   set_leverage(10);
   const auto open = market(TradeType::kBuy, dec("0.02"), PositionAction::kOpen);
   ASSERT_FALSE(open.empty());
@@ -290,7 +239,7 @@ TEST_F(PerpPaperTest, OneWayCloseOnlyReducesAndNeverExceedsThePosition) {
   EXPECT_EQ(position(PositionSide::kLong).amount, dec("0.02"));
 
   // A resting close locks what it closes: a second close for more than the rest is refused.
-  const Decimal far = sim_best(kSym, false).mul_int(2).quantize(sim_instrument().tick, Rounding::kDown);
+  const Decimal far = sim_best(kSym, false).mul_int(2).quantize(instrument().tick, Rounding::kDown);
   const std::string resting =
       place(TradeType::kSell, kBtc, dec("0.015"), OrderType::kLimit, far, PositionAction::kClose);
   ASSERT_TRUE(eventually([&] { return state_of(resting) == OrderState::kOpen; }));
@@ -373,7 +322,7 @@ TEST_F(PerpPaperTest, PositionModeCannotChangeWithAnOpenPositionOrOrder) {
   ASSERT_TRUE(positions().empty());
   // An open order alone blocks it too.
   const Decimal low =
-      sim_best(kSym, true).div(Decimal::from_int(2)).quantize(sim_instrument().tick, Rounding::kDown);
+      sim_best(kSym, true).div(Decimal::from_int(2)).quantize(instrument().tick, Rounding::kDown);
   const std::string id =
       place(TradeType::kBuy, kBtc, dec("0.01"), OrderType::kLimit, low, PositionAction::kOpen);
   ASSERT_TRUE(eventually([&] { return state_of(id) == OrderState::kOpen; }));
@@ -411,7 +360,7 @@ TEST_F(PerpPaperFundingTest, EachFundingTimeIsSettledOnceAtTheAnnouncedRate) {
   // The simulator pushes a ticker (with the next funding time) when its book changes: keep it moving far
   // from the touch, so the mark and our position stay put.
   const Decimal far =
-      sim_best(kSym, true).div(Decimal::from_int(2)).quantize(sim_instrument().tick, Rounding::kDown);
+      sim_best(kSym, true).div(Decimal::from_int(2)).quantize(instrument().tick, Rounding::kDown);
   auto nudge = [&] {
     on_sim([&] {
       auto r =
