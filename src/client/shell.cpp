@@ -1408,7 +1408,7 @@ struct Shell::Impl {
     } else if (cmd == "order_book" || cmd == "ticker") {
       if (prev == "--exchange") {
         for (const auto& [id, s] : sessions) add_if(id);
-      } else if (word.rfind("-", 0) == 0) {
+      } else if (word.rfind('-', 0) == 0) {
         add_if("--exchange");
         if (cmd == "order_book") add_if("--depth");
       } else if (prev != "--depth") {

@@ -524,7 +524,7 @@ const InFlightOrder& submit_order(Connector& connector, ClientOrderIdGenerator& 
 std::string ExchangeBase::place(TradeType side, const TradingPair& pair, Decimal amount, OrderType type,
                                 Decimal price, PositionAction action) {
   if (!ids_) ids_ = std::make_unique<ClientOrderIdGenerator>(client_order_id_rules());
-  const std::string id =
+  std::string id =
       submit_order(*this, *ids_, tracker_,
                    OrderIntent{side, pair, amount, type, price, action, order_leverage(pair)}, now_ms())
           .client_order_id();
@@ -626,7 +626,7 @@ asio::awaitable<std::vector<CancellationResult>> ExchangeBase::cancel_all(std::c
 }
 
 asio::awaitable<void> ExchangeBase::poll_order(InFlightOrder& order_ref, bool with_fills) {
-  const std::string id = order_ref.client_order_id();
+  std::string id = order_ref.client_order_id();  // a copy: order_ref may be gone after a co_await
   try {
     OrderUpdate u = co_await fetch_order_status(order_ref);
     InFlightOrder* order = tracker_.find(id);

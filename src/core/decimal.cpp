@@ -226,7 +226,7 @@ u128 divide_steps(Raw value, Raw step, Rounding rounding, bool& negative) {
 
 constexpr auto kDigitPairs = [] {
   std::array<char, 200> t{};
-  for (int i = 0; i < 100; ++i) {
+  for (std::size_t i = 0; i < 100; ++i) {
     t[2 * i] = static_cast<char>('0' + i / 10);
     t[2 * i + 1] = static_cast<char>('0' + i % 10);
   }

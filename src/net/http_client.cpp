@@ -175,7 +175,7 @@ asio::awaitable<HttpResponse> HttpClient::Impl::request(std::shared_ptr<Impl> se
     }
 
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);  // order book snapshots can be several MB
+    parser.body_limit(std::uint64_t{64} * 1024 * 1024);  // order book snapshots can be several MB
     parser.header_limit(64 * 1024);
     if (verb == http::verb::head) parser.skip(true);
     if (conn->plain) {

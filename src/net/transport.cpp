@@ -30,7 +30,7 @@ std::shared_ptr<ssl::context> make_tls_context(const TlsConfig& config) {
 }
 
 struct Watchdog::State {
-  explicit State(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  explicit State(const asio::any_io_executor& ex) : timer(ex) {}
   asio::steady_timer timer;
   std::function<void()> on_expire;
   bool armed = true;

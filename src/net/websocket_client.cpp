@@ -124,7 +124,7 @@ struct WebSocketClient::Impl {
 
 WebSocketClient::WebSocketClient(boost::asio::any_io_executor ex, TlsConfig tls)
     : impl_(std::make_shared<Impl>(std::move(ex), std::move(tls))) {
-  impl_->buffer.reserve(16 * 1024);
+  impl_->buffer.reserve(std::size_t{16} * 1024);
 }
 
 WebSocketClient::~WebSocketClient() {

@@ -319,7 +319,7 @@ std::string PaperTradeConnector::sell(const TradingPair& pair, Decimal amount, O
 
 std::string PaperTradeConnector::place(TradeType side, const TradingPair& pair, Decimal amount,
                                        OrderType type, Decimal price, PositionAction action) {
-  const std::string id =
+  std::string id =
       submit_order(*this, ids_, tracker_,
                    OrderIntent{side, pair, amount, type, price, action, order_leverage(pair)}, now_ms())
           .client_order_id();

@@ -198,7 +198,7 @@ bool open_sealed(const Key& master, std::string_view aad, const Sealed& s, Secur
   ok = ok && EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_SET_TAG, kTagLen, tag.data()) == 1;
   ok = ok && EVP_DecryptFinal_ex(c.ctx, out.data.data() + total, &len) > 0;
   ERR_clear_error();
-  if (!ok || static_cast<size_t>(total + len) != s.ciphertext.size()) {
+  if (!ok || static_cast<size_t>(total) + static_cast<size_t>(len) != s.ciphertext.size()) {
     OPENSSL_cleanse(out.data.data(), out.data.size());
     return false;
   }

@@ -107,22 +107,20 @@ void ActivityGenerator::place_taker() {
   const Decimal qty = lots(uniform(config_.taker_min_lots, config_.taker_max_lots));
   const uint64_t mode = below(3);
   OrderRequest rq;
-  if (mode == 0) {
-    rq = OrderRequest::market(config_.account, config_.symbol, side, qty);
-  } else if (mode == 1) {
+  if (mode == 1) {
     // Marketable limit that may walk a few levels deep; what it cannot take expires.
     const int64_t reach =
         config_.spread_ticks +
         static_cast<int64_t>(below(static_cast<uint64_t>(config_.levels))) * config_.level_spacing_ticks;
     const int64_t px = side == Side::kBuy ? mid_ticks_ + reach : std::max<int64_t>(mid_ticks_ - reach, 1);
     rq = OrderRequest::limit(config_.account, config_.symbol, side, ticks(px), qty, TimeInForce::kIoc);
-  } else if (side == Side::kBuy) {
+  } else if (mode == 2 && side == Side::kBuy) {
     // Quote-sized market buy (how Bitget spot market buys arrive).
     Decimal quote = mid().mul(qty, Rounding::kHalfUp);
     if (const Instrument* in = engine_.instrument(config_.symbol); in && in->quote_step.is_positive())
       quote = quote.quantize(in->quote_step, Rounding::kDown);
     rq = OrderRequest::market_buy_quote(config_.account, config_.symbol, quote);
-  } else {
+  } else {  // mode 0, and the sells of mode 2: a market order sized in base
     rq = OrderRequest::market(config_.account, config_.symbol, side, qty);
   }
   ++stats_.takers;
@@ -138,7 +136,7 @@ void ActivityGenerator::step() {
   mid_ticks_ = std::max(min_mid_ticks_, mid_ticks_ + uniform(-walk, walk));
 
   // Stale ladder orders: on the wrong side of (or too close to) the mid, or beyond twice the ladder depth.
-  const int64_t band = 2 * config_.levels * config_.level_spacing_ticks;
+  const int64_t band = int64_t{2} * config_.levels * config_.level_spacing_ticks;
   std::vector<Order> mine;
   for (Order& o : engine_.open_orders(config_.account, config_.symbol)) {
     const int64_t px = o.price.steps_of(tick_);

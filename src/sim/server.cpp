@@ -399,7 +399,7 @@ asio::awaitable<void> Server::Impl::run_http(ImplPtr server, tcp::socket socket)
   asio::steady_timer delay_timer(server->io);
   for (;;) {
     http::request_parser<http::string_body> parser;
-    parser.body_limit(16 * 1024 * 1024);
+    parser.body_limit(std::uint64_t{16} * 1024 * 1024);
     stream->expires_after(server->options.http_idle_timeout);
     auto [ec, n] = co_await http::async_read(*stream, buffer, parser, use_nothrow);
     if (ec || !server->running) break;

@@ -22,7 +22,7 @@ struct TradingPair {
   static std::optional<TradingPair> try_parse(std::string_view canonical);
   std::string str() const { return base + "-" + quote; }
   friend bool operator==(const TradingPair&, const TradingPair&) = default;
-  friend auto operator<=>(const TradingPair&, const TradingPair&) = default;
+  friend auto operator<=>(const TradingPair&, const TradingPair&) = default;  // NOLINT(modernize-use-nullptr)
 };
 
 enum class OrderType : uint8_t { kLimit, kLimitMaker, kMarket };
@@ -39,28 +39,31 @@ std::string_view to_string(PositionSide v);
 std::optional<OrderType> parse_order_type(std::string_view text);  // "LIMIT", "LIMIT_MAKER", "MARKET"
 std::optional<TradeType> parse_trade_type(std::string_view text);  // "BUY", "SELL" (any case)
 std::optional<PositionMode> parse_position_mode(std::string_view text);
-inline TradeType opposite(TradeType t) { return t == TradeType::kBuy ? TradeType::kSell : TradeType::kBuy; }
+inline TradeType opposite(TradeType t) {
+  return t == TradeType::kBuy ? TradeType::kSell : TradeType::kBuy;
+}
 
 /// What an exchange allows for one market. Zero means "no constraint" for the optional bounds.
 struct TradingRule {
   TradingPair pair;
-  Decimal min_order_size;         ///< base units
-  Decimal max_order_size;         ///< base units; zero = unbounded
-  Decimal min_price_increment;    ///< tick
+  Decimal min_order_size;              ///< base units
+  Decimal max_order_size;              ///< base units; zero = unbounded
+  Decimal min_price_increment;         ///< tick
   Decimal min_base_amount_increment;   ///< lot step
   Decimal min_quote_amount_increment;  ///< step of quote-denominated sizes (spot market buys)
-  Decimal min_notional_size;      ///< quote units
-  Decimal max_market_order_size;  ///< base units; zero = same as max_order_size
+  Decimal min_notional_size;           ///< quote units
+  Decimal max_market_order_size;       ///< base units; zero = same as max_order_size
   bool supports_limit_orders = true;
   bool supports_market_orders = true;
-  bool active = true;             ///< false when the exchange halted or delisted the market
-  std::string exchange_symbol;    ///< the exchange's own id (e.g. BTCUSDT)
-  int min_leverage = 1;           ///< perpetuals only
-  int max_leverage = 1;           ///< perpetuals only
-  std::string collateral_token;   ///< perpetuals: margin coin (e.g. USDT)
+  bool active = true;            ///< false when the exchange halted or delisted the market
+  std::string exchange_symbol;   ///< the exchange's own id (e.g. BTCUSDT)
+  int min_leverage = 1;          ///< perpetuals only
+  int max_leverage = 1;          ///< perpetuals only
+  std::string collateral_token;  ///< perpetuals: margin coin (e.g. USDT)
 
-  Decimal quantize_price(Decimal price) const;   ///< nearest tick, rounding toward the passive side is the caller's choice
-  Decimal quantize_amount(Decimal amount) const; ///< floor to the lot step
+  Decimal quantize_price(
+      Decimal price) const;  ///< nearest tick, rounding toward the passive side is the caller's choice
+  Decimal quantize_amount(Decimal amount) const;  ///< floor to the lot step
 };
 
 struct TokenAmount {

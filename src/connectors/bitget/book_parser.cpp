@@ -133,7 +133,7 @@ namespace {
 // the last text, and room in front for the CRC's zero padding.
 constexpr std::size_t kFront = 16;
 constexpr std::size_t kChecksumBufferSize =
-    kFront + 25 * 2 * 2 * (ShortText::kCapacity + 1) + sizeof(ShortText);
+    kFront + std::size_t{25} * 2 * 2 * (ShortText::kCapacity + 1) + sizeof(ShortText);
 
 inline char* put_level(char* out, const BookLevel& l) {
   return l.size_text.copy_to(l.price_text.copy_to(out, ':'), ':');

@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::size_t kMaxPendingFills = 1000;
 constexpr int kMaxRateLimitRetries = 8;
-constexpr int64_t kPendingFillTtlMs = 10 * 60 * 1000;
+constexpr int64_t kPendingFillTtlMs = int64_t{10} * 60 * 1000;
 
 /// A data push of a stream: {"action", "arg":{"channel","instId"}, "data":[...]}.
 struct Push {

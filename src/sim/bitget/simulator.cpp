@@ -233,7 +233,8 @@ struct Bar {
 constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kHourMs = 60 * kMinuteMs;
 constexpr int64_t kDayMs = 24 * kHourMs;
-constexpr std::size_t kMaxMinuteBars = 8 * 24 * 60;  // one-minute bars kept per symbol (the last 8 days)
+constexpr std::size_t kMaxMinuteBars =
+    std::size_t{8} * 24 * 60;  // one-minute bars kept per symbol (the last 8 days)
 
 /// A candle interval: fixed length, calendar week (Monday) or calendar month, aligned to UTC or (Bitget's
 /// non-`utc` 6h and longer intervals) to UTC+8 **[unverified: the UTC+8 alignment of the plain names]**.
@@ -380,7 +381,7 @@ std::deque<Candle> aggregate(const std::map<int64_t, Bar>& minutes, const Interv
 }  // namespace
 
 struct BitgetSimulator::Impl : EngineListener {
-  Impl(BitgetSimulator& self_, asio::io_context& io_, SimulatorOptions options_)
+  Impl(BitgetSimulator& self_, asio::io_context& io_, const SimulatorOptions& options_)
       : self(self_), io(io_), options(options_), engine(make_config()), activity_timer(io_), book_timer(io_) {
     creds.api_key = "bg_sim_key_0001";
     creds.secret_key = "bg_sim_secret_5f4e3d2c1b0a99887766554433221100";
@@ -423,7 +424,7 @@ struct BitgetSimulator::Impl : EngineListener {
   // Setup
 
   void setup() {
-    auto add = [&](std::string sym, std::string base, int pd, int sd, Decimal mid, int64_t walk,
+    auto add = [&](const std::string& sym, const std::string& base, int pd, int sd, Decimal mid, int64_t walk,
                    int64_t lots_lo, int64_t lots_hi, Decimal base_inv, Decimal quote_inv, AccountId acct) {
       Instrument in;
       in.symbol = sym;
@@ -1507,7 +1508,7 @@ struct BitgetSimulator::Impl : EngineListener {
   }
 
   void login(const std::shared_ptr<WsSession>& s, SessionState& st, const json::array& args) {
-    auto fail = [&](std::string msg) {
+    auto fail = [&](const std::string& msg) {
       s->send(ws_error("30005", msg));
       s->close();
     };
@@ -1669,8 +1670,9 @@ struct BitgetSimulator::Impl : EngineListener {
   }
 
   void add_perps() {
-    auto add = [&](std::string wire, std::string base, int price_place, int volume_place, int64_t max_qty,
-                   Decimal mid, int64_t walk, int64_t lots_lo, int64_t lots_hi, AccountId acct) {
+    auto add = [&](const std::string& wire, const std::string& base, int price_place, int volume_place,
+                   int64_t max_qty, Decimal mid, int64_t walk, int64_t lots_lo, int64_t lots_hi,
+                   AccountId acct) {
       Instrument in;
       in.symbol = perp_symbol(wire);
       in.base = base;
@@ -3008,7 +3010,7 @@ struct BitgetSimulator::Impl : EngineListener {
 
 // ---------------------------------------------------------------------------------------------------------
 
-BitgetSimulator::BitgetSimulator(boost::asio::io_context& io, SimulatorOptions options)
+BitgetSimulator::BitgetSimulator(boost::asio::io_context& io, const SimulatorOptions& options)
     : impl_(std::make_unique<Impl>(*this, io, options)) {
   impl_->setup();
 }

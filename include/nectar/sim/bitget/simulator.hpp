@@ -47,7 +47,7 @@ struct SimCredentials {
 /// thread-safe.
 class BitgetSimulator : public ServerHandler {
  public:
-  BitgetSimulator(boost::asio::io_context& io, SimulatorOptions options = {});
+  BitgetSimulator(boost::asio::io_context& io, const SimulatorOptions& options = {});
   ~BitgetSimulator() override;
   BitgetSimulator(const BitgetSimulator&) = delete;
   BitgetSimulator& operator=(const BitgetSimulator&) = delete;
