@@ -283,6 +283,13 @@ int run_headless(const HeadlessOptions& options) {
     name = options.config_file.stem().string();
   }
   const std::string source = options.config ? name : options.config_file.string();
+  try {
+    const auto limits = load_balance_limits(options.config_dir / "balance_limits.yml");
+    if (auto it = limits.find(config.exchange); it != limits.end()) config.pmm.balance_limits = it->second;
+  } catch (const ConfigError& e) {
+    say_err(std::string("Error: ") + e.what());
+    return 2;
+  }
 
   // The live view needs the terminal to itself: status to stdout, logs to the file only.
   const bool live = options.live_view && (options.out == nullptr || options.out == &std::cout) &&

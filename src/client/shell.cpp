@@ -60,10 +60,14 @@ constexpr CommandHelp kCommands[] = {
      "                             then saves them in the encrypted vault. `simulator` runs a local copy of\n"
      "                             the exchange inside nectar and offers its funded test keys."},
     {"balance", "Balances of every connected exchange",
-     "balance                      asset, total and available\n"
+     "balance                      asset, total, available, USDT value, allocated to orders\n"
      "balance paper                the balances paper trading starts with\n"
      "balance paper <asset> <amt>  sets one (saved in <conf>/paper_balances.txt; applied to connected\n"
-     "                             paper connectors at once)"},
+     "                             paper connectors at once)\n"
+     "balance limit                the most of each asset a strategy may commit, per exchange\n"
+     "balance limit <exchange> <asset> <amt>\n"
+     "                             sets one (saved in <conf>/balance_limits.yml; -1 removes it); applied\n"
+     "                             at `start` and by `nectar run`"},
     {"order_book", "Top of an order book",
      "order_book <pair> [--depth N] [--exchange <exchange>]\n"
      "                             the N best bids and asks (default 10), e.g. order_book BTC-USDT"},
@@ -667,6 +671,50 @@ struct Shell::Impl {
     return id.size() > kSuffix.size() && id.compare(id.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
   }
   std::filesystem::path paper_balances_file() const { return options.config_dir / "paper_balances.txt"; }
+  std::filesystem::path balance_limits_file() const { return options.config_dir / "balance_limits.yml"; }
+
+  /// `balance limit` lists the limits; `balance limit <exchange> <asset> <amount>` sets one (-1 removes it).
+  void cmd_balance_limit(const std::vector<std::string>& args) {
+    BalanceLimits limits = load_balance_limits(balance_limits_file());
+    if (args.size() == 2) {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& [exchange, assets] : limits)
+        for (const auto& [asset, amount] : assets) rows.push_back({exchange, asset, amount.to_string()});
+      if (rows.empty())
+        say("No balance limits: strategies may use every available balance.");
+      else
+        print() << "Balance limits (the most a strategy may commit):\n"
+                << table({"Exchange", "Asset", "Limit"}, rows) << std::flush;
+      return;
+    }
+    if (args.size() != 5) {
+      say("Error: usage: balance limit <exchange> <asset> <amount>, e.g. balance limit bitget USDT 100 (-1 "
+          "removes it)");
+      return;
+    }
+    const std::string exchange = lower(args[2]);
+    if (!ConnectorRegistry::instance().find(exchange)) {
+      say("Error: '" + args[2] + "' is not an exchange nectar knows; `connect` lists them.");
+      return;
+    }
+    const std::string asset = upper(args[3]);
+    if (args[4] == "-1") {
+      limits[exchange].erase(asset);
+      save_balance_limits(limits, balance_limits_file());
+      say("Balance limit of " + asset + " on " + exchange + " removed.");
+      return;
+    }
+    const auto amount = Decimal::try_parse(args[4]);
+    if (!amount || amount->is_negative()) {
+      say("Error: '" + args[4] + "' is not an amount (a number, 0 or more; -1 removes the limit).");
+      return;
+    }
+    limits[exchange][asset] = *amount;
+    save_balance_limits(limits, balance_limits_file());
+    say("Limit for " + asset + " on " + exchange + " set to " + amount->to_string() + "." +
+        (running && running_exchange == exchange ? " It applies from the next `start`." : ""));
+  }
+
   /// "ASSET:AMOUNT,..." as saved by `balance paper`, else the paper connectors' default.
   /// The saved paper balances (default kDefaultPaperBalances). A file that does not parse is an error naming
   /// the file; it is never overwritten, so nothing the user wrote is lost.
@@ -1093,7 +1141,9 @@ struct Shell::Impl {
     Session& s = it->second;
     if (!ensure_pair(s, strategy->pmm.pair)) return;
     Connector* c = s.connector.get();
-    const StrategyConfig config = *strategy;
+    StrategyConfig config = *strategy;
+    if (const auto limits = load_balance_limits(balance_limits_file()); limits.count(config.exchange))
+      config.pmm.balance_limits = limits.at(config.exchange);
     const std::filesystem::path db = db_path();
     std::size_t restored = 0;
     std::string error;
@@ -1335,6 +1385,8 @@ struct Shell::Impl {
         cmd_connect(args);
       else if (cmd == "balance" && args.size() >= 2 && args[1] == "paper")
         cmd_balance_paper(args);
+      else if (cmd == "balance" && args.size() >= 2 && args[1] == "limit")
+        cmd_balance_limit(args);
       else if (cmd == "balance")
         cmd_balance();
       else if (cmd == "order_book")

@@ -337,19 +337,70 @@ std::string to_yaml(const StrategyConfig& config) {
   return o.str();
 }
 
-void save_strategy_config(const StrategyConfig& config, const std::filesystem::path& file) {
+namespace {
+
+/// Temp file + rename: a crash leaves the old file or the new one, never half of one.
+void write_atomically(const std::filesystem::path& file, const std::string& text) {
   std::error_code ec;
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
   const auto tmp = std::filesystem::path(file.string() + ".tmp");
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw ConfigError(file.string() + ": cannot be written");
-    out << to_yaml(config);
+    out << text;
     out.flush();
     if (!out) throw ConfigError(file.string() + ": cannot be written");
   }
   std::filesystem::rename(tmp, file, ec);
   if (ec) throw ConfigError(file.string() + ": cannot be written: " + ec.message());
+}
+
+}  // namespace
+
+void save_strategy_config(const StrategyConfig& config, const std::filesystem::path& file) {
+  write_atomically(file, to_yaml(config));
+}
+
+BalanceLimits load_balance_limits(const std::filesystem::path& file) {
+  BalanceLimits out;
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return out;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(file.string() + ": not valid YAML: " + e.what());
+  }
+  if (root.IsNull()) return out;
+  if (!root.IsMap()) throw ConfigError(file.string() + ": expected `exchange: {ASSET: amount}` entries");
+  for (const auto& exchange : root) {
+    const std::string id = exchange.first.as<std::string>();
+    if (!exchange.second.IsMap())
+      throw ConfigError(file.string() + ": " + id + ": expected `ASSET: amount` entries");
+    for (const auto& asset : exchange.second) {
+      const std::string name = asset.first.as<std::string>();
+      const std::string text = asset.second.IsScalar() ? asset.second.Scalar() : std::string();
+      const auto amount = Decimal::try_parse(text);
+      if (!amount || amount->is_negative())
+        throw ConfigError(file.string() + ": " + id + ": " + name + ": '" + text +
+                          "' is not a non-negative amount");
+      out[id][name] = *amount;
+    }
+  }
+  return out;
+}
+
+void save_balance_limits(const BalanceLimits& limits, const std::filesystem::path& file) {
+  std::ostringstream o;
+  o << "# Balance limits (`balance limit <exchange> <asset> <amount>`): the most of each asset a strategy "
+       "may\n"
+       "# commit on that exchange.\n";
+  for (const auto& [exchange, assets] : limits) {
+    if (assets.empty()) continue;
+    o << exchange << ":\n";
+    for (const auto& [asset, amount] : assets) o << "  " << asset << ": \"" << amount.to_string() << "\"\n";
+  }
+  write_atomically(file, o.str());
 }
 
 std::string config_value(const StrategyConfig& config, const std::string& key) {

@@ -172,10 +172,15 @@ void PureMarketMaking::tick() {
   }
   if (now < resume_after_fill_ || now < next_refresh_) return;
 
+  // A new ladder goes out only when none is live, so capping what is available caps what the ladder commits.
+  auto usable = [this](const std::string& asset) {
+    const Decimal available = connector_.available_balance(asset);
+    auto limit = config_.balance_limits.find(asset);
+    return limit == config_.balance_limits.end() ? available : Decimal::min(available, limit->second);
+  };
   const auto proposals =
-      make_proposals(config_, *rule, *mid, connector_.available_balance(config_.pair.base),
-                     connector_.available_balance(config_.pair.quote), connector_.balance(config_.pair.base),
-                     connector_.balance(config_.pair.quote));
+      make_proposals(config_, *rule, *mid, usable(config_.pair.base), usable(config_.pair.quote),
+                     connector_.balance(config_.pair.base), connector_.balance(config_.pair.quote));
   if (!live.empty()) {
     // Keep the ladder when every order is still within tolerance of what we would quote now.
     bool keep = live.size() == proposals.size() && config_.order_refresh_tolerance.is_positive();

@@ -2,6 +2,8 @@
 // history, export) and `nectar run` (headless), against a Bitget simulator in the process.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -515,6 +517,72 @@ TEST_F(StrategyTest, OneRunPerJournal) {
   shell->execute("stop");
   EXPECT_NO_THROW(nectar::storage::JournalLock(dir / "conf" / "data" / "bot.sqlite"));
   EXPECT_FALSE(shell->execute("exit"));
+}
+
+TEST_F(StrategyTest, BalanceLimitCapsWhatTheStrategyCommits) {
+  write_bot();
+  std::istringstream in;
+  std::ostringstream out;
+  auto shell = first_shell(in, out);
+  EXPECT_NE(output_of(*shell, out, "balance limit").find("No balance limits"), std::string::npos);
+  EXPECT_NE(output_of(*shell, out, "balance limit nosuch USDT 1").find("'nosuch' is not an exchange"),
+            std::string::npos);
+  EXPECT_NE(output_of(*shell, out, "balance limit bitget USDT lots").find("'lots' is not an amount"),
+            std::string::npos);
+  // 10 USDT cannot buy 0.001 BTC at ~65000: the bid shrinks to what 10 USDT pays, the ask (BTC not limited)
+  // keeps its 0.001.
+  EXPECT_NE(
+      output_of(*shell, out, "balance limit bitget usdt 10").find("Limit for USDT on bitget set to 10."),
+      std::string::npos)
+      << out.str();
+  std::string listed = output_of(*shell, out, "balance limit");
+  EXPECT_NE(listed.find("bitget      USDT     10"), std::string::npos) << listed;
+  start_bot(*shell);
+  ASSERT_TRUE(eventually([this] { return open_orders().size() == 2; })) << out.str();
+  for (const auto& o : open_orders()) {
+    if (o.side == TradeType::kSell) {
+      EXPECT_EQ(o.quantity, Decimal::parse("0.001"));
+    } else {
+      EXPECT_LE(o.price.mul(o.quantity), Decimal::from_int(10)) << o.quantity;
+      EXPECT_GT(o.price.mul(o.quantity), Decimal::parse("9.9")) << "not the whole limit used: " << o.quantity;
+    }
+  }
+  shell->execute("stop");
+  ASSERT_TRUE(eventually([this] { return open_orders().empty(); }, 5s));
+
+  // Removed: both sides again. The file keeps what was set, as exact text.
+  EXPECT_NE(output_of(*shell, out, "balance limit bitget USDT -1").find("removed"), std::string::npos);
+  EXPECT_EQ(nectar::client::load_balance_limits(dir / "conf" / "balance_limits.yml")["bitget"].count("USDT"),
+            0u);
+  shell->execute("balance limit bitget BTC 0.5");
+  EXPECT_EQ(nectar::client::load_balance_limits(dir / "conf" / "balance_limits.yml")["bitget"]["BTC"],
+            Decimal::parse("0.5"));
+  shell->execute("start");
+  EXPECT_TRUE(eventually([this] { return open_orders().size() == 2; })) << out.str();
+  shell->execute("stop");
+  EXPECT_FALSE(shell->execute("exit"));
+}
+
+TEST(BalanceLimits, FileRoundTripAndErrors) {
+  const auto file = fs::temp_directory_path() / ("nectar-limits-" + std::to_string(::getpid()) + ".yml");
+  nectar::client::BalanceLimits limits;
+  limits["bitget"]["USDT"] = Decimal::parse("100.000000000000000001");
+  limits["bitget_perpetual"]["USDT"] = Decimal::parse("0");
+  nectar::client::save_balance_limits(limits, file);
+  EXPECT_EQ(nectar::client::load_balance_limits(file), limits);
+  std::ofstream(file, std::ios::trunc) << "bitget:\n  USDT: -5\n";
+  try {
+    nectar::client::load_balance_limits(file);
+    ADD_FAILURE() << "a negative limit was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bitget: USDT: '-5' is not a non-negative amount"),
+              std::string::npos)
+        << e.what();
+  }
+  std::ofstream(file, std::ios::trunc) << "bitget: [";
+  EXPECT_THROW(nectar::client::load_balance_limits(file), ConfigError);
+  fs::remove(file);
+  EXPECT_TRUE(nectar::client::load_balance_limits(file).empty());  // no file: no limits
 }
 
 TEST_F(StrategyTest, ExitStopsTheStrategyAndCancels) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,6 +31,14 @@ struct StrategyConfig {
   /// Keys of the file nectar does not use (other Hummingbot options); kept out of the saved file.
   std::vector<std::string> ignored_keys;
 };
+
+/// `balance limit`: per exchange id, per asset, the most of it a strategy may commit
+/// (`<conf>/balance_limits.yml`, `exchange: {ASSET: amount}`; amounts exact decimals).
+using BalanceLimits = std::map<std::string, std::map<std::string, Decimal>>;
+/// A missing file is no limits. Throws ConfigError naming the file and the entry when it does not parse.
+BalanceLimits load_balance_limits(const std::filesystem::path& file);
+/// Writes atomically (temp file + rename). Throws ConfigError when it cannot.
+void save_balance_limits(const BalanceLimits& limits, const std::filesystem::path& file);
 
 /// Every key nectar reads and writes, in file order.
 const std::vector<std::string>& strategy_config_keys();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,9 @@ struct PmmConfig {
   std::optional<Decimal> price_ceiling;     ///< no bids above this mid
   std::optional<Decimal> price_floor;       ///< no asks below this mid
   std::optional<Decimal> kill_switch_loss;  ///< stop when the portfolio lost this fraction (0.05 = 5 %)
+  /// Hummingbot's `balance limit`: per asset, the most the strategy may commit (its available balance is
+  /// capped at this when it sizes a new ladder). Missing = no cap.
+  std::map<std::string, Decimal> balance_limits;
   /// Describes what is wrong ("" when valid).
   std::string validate() const;
 };
