@@ -69,9 +69,12 @@ constexpr CommandHelp kCommands[] = {
      "                             sets one (saved in <conf>/balance_limits.yml; -1 removes it); applied\n"
      "                             at `start` and by `nectar run`"},
     {"order_book", "Top of an order book",
-     "order_book <pair> [--depth N] [--exchange <exchange>]\n"
-     "                             the N best bids and asks (default 10), e.g. order_book BTC-USDT"},
-    {"ticker", "Best bid, best ask, mid price and last trade", "ticker <pair> [--exchange <exchange>]"},
+     "order_book <pair> [--depth N] [--exchange <exchange>] [--live [--seconds N]]\n"
+     "                             the N best bids and asks (default 10), e.g. order_book BTC-USDT;\n"
+     "                             --live: redrawn every second (see `help status`)"},
+    {"ticker", "Best bid, best ask, mid price and last trade",
+     "ticker <pair> [--exchange <exchange>] [--live [--seconds N]]\n"
+     "                             --live: redrawn every second (see `help status`)"},
     {"create", "Create a pure market making config by answering questions",
      "create                       asks the exchange (connected), market, spreads, amount, levels, refresh\n"
      "                             time and inventory skew (Enter keeps the default), then the file name;\n"
@@ -577,6 +580,8 @@ struct Shell::Impl {
     std::optional<TradingPair> pair;
     std::string exchange;
     std::size_t depth = 10;
+    bool live = false;
+    int seconds = -1;  ///< --seconds N (-1: the default of live_view)
   };
 
   std::optional<MarketArgs> parse_market_args(const std::vector<std::string>& args, bool with_depth) {
@@ -595,6 +600,14 @@ struct Shell::Impl {
           m.depth = static_cast<std::size_t>(n);
         } catch (const std::exception&) {
           say("Error: --depth takes a number from 1 to 200.");
+          return std::nullopt;
+        }
+      } else if (a == "--live") {
+        m.live = true;
+      } else if (a == "--seconds" && i + 1 < args.size()) {
+        if (auto n = parse_seconds(args[++i])) {
+          m.seconds = *n;
+        } else {
           return std::nullopt;
         }
       } else if (!m.pair && a.rfind("--", 0) != 0) {
@@ -623,26 +636,30 @@ struct Shell::Impl {
     Connector* c = s->connector.get();
     const TradingPair pair = *m->pair;
     const std::size_t depth = m->depth;
-    auto rows = on_io([c, pair, depth] {
-      std::vector<std::vector<std::string>> r;
-      const OrderBook* b = c->order_book(pair);
-      if (!b) return r;
-      for (std::size_t i = 0; i < depth && (i < b->bid_count() || i < b->ask_count()); ++i) {
-        std::vector<std::string> row(4);
-        if (i < b->bid_count()) {
-          row[0] = b->bid(i).price.to_string();
-          row[1] = b->bid(i).size.to_string();
+    const std::string title = "  market: " + s->config.id + " " + pair.str() + "\n";
+    auto render = [this, c, pair, depth, title] {
+      auto rows = on_io([c, pair, depth] {
+        std::vector<std::vector<std::string>> r;
+        const OrderBook* b = c->order_book(pair);
+        if (!b) return r;
+        for (std::size_t i = 0; i < depth && (i < b->bid_count() || i < b->ask_count()); ++i) {
+          std::vector<std::string> row(4);
+          if (i < b->bid_count()) {
+            row[0] = b->bid(i).price.to_string();
+            row[1] = b->bid(i).size.to_string();
+          }
+          if (i < b->ask_count()) {
+            row[2] = b->ask(i).price.to_string();
+            row[3] = b->ask(i).size.to_string();
+          }
+          r.push_back(std::move(row));
         }
-        if (i < b->ask_count()) {
-          row[2] = b->ask(i).price.to_string();
-          row[3] = b->ask(i).size.to_string();
-        }
-        r.push_back(std::move(row));
-      }
-      return r;
-    });
-    print() << "  market: " << s->config.id << " " << pair.str() << "\n"
-            << table({"bid_price", "bid_volume", "ask_price", "ask_volume"}, rows) << std::flush;
+        return r;
+      });
+      return title + table({"bid_price", "bid_volume", "ask_price", "ask_volume"}, rows);
+    };
+    if (m->live) return live_view("Order book", m->seconds, render);
+    print() << render() << std::flush;
   }
 
   void cmd_ticker(const std::vector<std::string>& args) {
@@ -652,18 +669,22 @@ struct Shell::Impl {
     if (!s || !ensure_pair(*s, *m->pair) || !wait_for_book(*s, *m->pair)) return;
     Connector* c = s->connector.get();
     const TradingPair pair = *m->pair;
-    auto row = on_io([c, pair] {
-      std::vector<std::string> r(4, "-");
-      if (const OrderBook* b = c->order_book(pair)) {
-        if (auto v = b->best_bid()) r[0] = v->to_string();
-        if (auto v = b->best_ask()) r[1] = v->to_string();
-        if (auto v = b->mid_price()) r[2] = v->to_string();
-      }
-      if (auto v = c->last_trade_price(pair)) r[3] = v->to_string();
-      return r;
-    });
-    print() << "  market: " << s->config.id << " " << pair.str() << "\n"
-            << table({"Best Bid", "Best Ask", "Mid Price", "Last Trade"}, {row}) << std::flush;
+    const std::string title = "  market: " + s->config.id + " " + pair.str() + "\n";
+    auto render = [this, c, pair, title] {
+      auto row = on_io([c, pair] {
+        std::vector<std::string> r(4, "-");
+        if (const OrderBook* b = c->order_book(pair)) {
+          if (auto v = b->best_bid()) r[0] = v->to_string();
+          if (auto v = b->best_ask()) r[1] = v->to_string();
+          if (auto v = b->mid_price()) r[2] = v->to_string();
+        }
+        if (auto v = c->last_trade_price(pair)) r[3] = v->to_string();
+        return r;
+      });
+      return title + table({"Best Bid", "Best Ask", "Mid Price", "Last Trade"}, {row});
+    };
+    if (m->live) return live_view("Ticker", m->seconds, render);
+    print() << render() << std::flush;
   }
 
   static bool is_paper(const std::string& id) {
@@ -844,13 +865,9 @@ struct Shell::Impl {
       if (args[i] == "--live") {
         live = true;
       } else if (args[i] == "--seconds" && i + 1 < args.size()) {
-        const auto n = Decimal::try_parse(args[++i]);
-        if (!n || n->is_negative() || *n > Decimal::from_int(86400) ||
-            Decimal::from_int(n->steps_of(Decimal::one())) != *n) {
-          say("Error: --seconds needs a whole number of seconds (0 to 86400).");
-          return;
-        }
-        seconds = static_cast<int>(n->steps_of(Decimal::one()));
+        const auto n = parse_seconds(args[++i]);
+        if (!n) return;
+        seconds = *n;
       } else {
         say("Error: usage: status [--live [--seconds N]]");
         return;
@@ -1262,28 +1279,47 @@ struct Shell::Impl {
     print() << strategy_status_text() << std::flush;
   }
 
-  /// `status --live`: redraws every second until Enter (terminal) or for `seconds` (0 = until Enter).
+  /// `status --live`: the strategy's status view, redrawn.
   void status_live(int seconds) {
     if (!running) {
       say(strategy ? "Strategy " + strategy_title() + ": not running; `start` to run it."
                    : "No strategy is running; `import` a config and `start` it first.");
       return;
     }
+    live_view("Strategy " + strategy_title() + ": running", seconds, [this] {
+      return running ? strategy_status_text() : std::string("  (the strategy stopped)\n");
+    });
+  }
+
+  /// A whole number of seconds for --seconds (0 to 86400), or nullopt after saying why not.
+  std::optional<int> parse_seconds(const std::string& text) {
+    const auto n = Decimal::try_parse(text);
+    if (!n || n->is_negative() || *n > Decimal::from_int(86400) ||
+        Decimal::from_int(n->steps_of(Decimal::one())) != *n) {
+      say("Error: --seconds needs a whole number of seconds (0 to 86400).");
+      return std::nullopt;
+    }
+    return static_cast<int>(n->steps_of(Decimal::one()));
+  }
+
+  /// The `--live` views: `render()` redrawn every second. On a terminal in place until Enter (or `seconds`
+  /// when given); otherwise one frame per second for `seconds` (default 10).
+  void live_view(const std::string& title, int seconds, const std::function<std::string()>& render) {
+    if (seconds < 0) seconds = terminal ? 0 : 10;
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    if (terminal && seconds == 0) say("Live status: press Enter to return to the prompt.");
+    if (terminal && seconds == 0) say("Live view: press Enter to return to the prompt.");
     for (int frame = 0;; ++frame) {
-      const std::string text = strategy_status_text();
+      const std::string text = render();
       if (terminal)
         print() << "\033[H\033[2J";  // redraw in place
       else if (frame > 0)
         print() << "\n";
       const auto now = std::chrono::system_clock::now();
-      print() << "Strategy " << strategy_title() << ": running   (live, "
+      print() << title << "   (live, "
               << fmt::format("{:%H:%M:%S}", std::chrono::floor<std::chrono::seconds>(now))
               << (terminal ? ", Enter to leave)" : ")") << "\n"
               << text << std::flush;
       if (seconds > 0 && std::chrono::steady_clock::now() >= until) break;
-      if (!running) break;
       if (terminal) {
         pollfd pfd{STDIN_FILENO, POLLIN, 0};
         if (::poll(&pfd, 1, 1000) > 0) {

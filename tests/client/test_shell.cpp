@@ -105,8 +105,11 @@ class ShellTest : public nectar::testing_support::SimThreadTest {
 TEST_F(ShellTest, FirstStartConnectBalanceOrderBookHelp) {
   std::vector<std::string> script = {kPassword, kPassword, "connect", "connect bitget --env simulator"};
   for (const auto& k : good_keys()) script.push_back(k);
-  script.insert(script.end(), {"connect", "balance", "order_book BTC-USDT --depth 5", "ticker BTC-USDT",
-                               "balance", "status", "help", "help connect", "frobnicate", "conect", "exit"});
+  script.insert(script.end(),
+                {"connect", "balance", "order_book BTC-USDT --depth 5", "ticker BTC-USDT", "balance",
+                 "ticker BTC-USDT --live --seconds 1", "order_book BTC-USDT --depth 2 --live --seconds 1",
+                 "ticker BTC-USDT --live --seconds x", "status", "help", "help connect", "frobnicate",
+                 "conect", "exit"});
   std::string out;
   ASSERT_EQ(run(script, out), 0) << out;
 
@@ -156,6 +159,11 @@ TEST_F(ShellTest, FirstStartConnectBalanceOrderBookHelp) {
   }
   ASSERT_TRUE(total.has_value()) << out;
   EXPECT_LE((*total - sum).abs(), Decimal::parse("0.02")) << out;  // per-row rounding to cents
+
+  // --live views: one frame per second off a terminal.
+  EXPECT_GE(count(after, "Ticker   (live, "), 2u) << out;
+  EXPECT_GE(count(after, "Order book   (live, "), 2u) << out;
+  EXPECT_NE(after.find("Error: --seconds needs a whole number of seconds"), std::string::npos) << out;
 
   // order book with 5 levels
   const auto ob = after.find("bid_price");
