@@ -35,6 +35,7 @@ StatusSnapshot take_status_snapshot(const Connector& connector, const TradingPai
   if (const OrderBook* book = connector.order_book(pair)) {
     s.best_bid = book->best_bid();
     s.best_ask = book->best_ask();
+    s.mid = book->mid_price();
   }
   s.last_trade = connector.last_trade_price(pair);
   for (const auto& b : connector.balances())
@@ -59,8 +60,7 @@ StatusSnapshot take_status_snapshot(const Connector& connector, const TradingPai
 
 std::string render_status(const StatusSnapshot& s) {
   std::ostringstream o;
-  std::optional<Decimal> mid;
-  if (s.best_bid && s.best_ask) mid = (*s.best_bid + *s.best_ask).div(Decimal::from_int(2));
+  const std::optional<Decimal>& mid = s.mid;
   std::string spread = "-";
   if (mid && mid->is_positive())
     spread = ((*s.best_ask - *s.best_bid).div(*mid).mul(Decimal::from_int(100))).to_string_fixed(4) + " %";

@@ -30,6 +30,9 @@ StrategyRunner::StrategyRunner(Connector& connector, const StrategyConfig& confi
   }
   journal_ = std::make_unique<storage::OrderJournal>(connector, *store_);
   pmm_ = std::make_unique<strategy::PureMarketMaking>(connector, config.pmm);
+  fill_subscription_ = connector.events().subscribe([this](const Event& e) {
+    if (std::holds_alternative<OrderFilledEvent>(e)) pair_fills_stale_ = true;
+  });
 }
 
 StrategyRunner::~StrategyRunner() = default;
@@ -74,12 +77,18 @@ std::string StrategyRunner::status_line() const {
 
 StatusSnapshot StrategyRunner::status_snapshot() const {
   StatusSnapshot snap = take_status_snapshot(connector_, config_.pmm.pair, active_order_ids());
-  try {
-    for (auto& f : store_->fills(connector_.name()))
-      if (f.pair == snap.pair) snap.fills.push_back(std::move(f));
-  } catch (const std::exception& e) {
-    spdlog::warn("status: cannot read the journal's fills: {}", e.what());
+  if (pair_fills_stale_) {
+    try {
+      std::vector<storage::StoredFill> fills;
+      for (auto& f : store_->fills(connector_.name()))
+        if (f.pair == snap.pair) fills.push_back(std::move(f));
+      pair_fills_ = std::move(fills);
+      pair_fills_stale_ = false;
+    } catch (const std::exception& e) {
+      spdlog::warn("status: cannot read the journal's fills: {}", e.what());
+    }
   }
+  snap.fills = pair_fills_;
   snap.strategy_line = status_line();
   return snap;
 }

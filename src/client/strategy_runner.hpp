@@ -54,6 +54,10 @@ class StrategyRunner {
   std::unique_ptr<storage::OrderJournal> journal_;
   std::vector<std::string> restored_;
   std::unique_ptr<strategy::PureMarketMaking> pmm_;
+  // The journal's fills of the pair, read again only after a new fill (live views ask every second).
+  mutable std::vector<storage::StoredFill> pair_fills_;
+  mutable bool pair_fills_stale_ = true;
+  EventBus::Subscription fill_subscription_;
 };
 
 }  // namespace nectar::client

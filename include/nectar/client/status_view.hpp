@@ -18,6 +18,7 @@ struct StatusSnapshot {
   int64_t now_ms = 0;
   std::optional<Decimal> best_bid;
   std::optional<Decimal> best_ask;
+  std::optional<Decimal> mid;  ///< the book's mid price
   std::optional<Decimal> last_trade;
   std::vector<Balance> balances;    ///< the pair's base and quote (perpetuals: the collateral)
   std::vector<Position> positions;  ///< perpetual connectors only
