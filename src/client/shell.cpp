@@ -15,6 +15,7 @@
 #include <future>
 #include <iomanip>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -1368,19 +1369,18 @@ struct Shell::Impl {
     }
     auto fills = load_fills();
     if (!fills) return;
-    // Unrealized P&L needs a live mid: every connected market the fills touch.
-    for (const auto& f : *fills) {
-      const std::string key = f.connector + " " + f.pair.str();
-      if (ho.mids.count(key)) continue;
-      auto it = sessions.find(f.connector);
+    // Unrealized P&L needs a live mid: once for each connected market the fills touch.
+    std::set<std::pair<std::string, TradingPair>> markets;
+    for (const auto& f : *fills) markets.emplace(f.connector, f.pair);
+    for (const auto& [id, pair] : markets) {
+      auto it = sessions.find(id);
       if (it == sessions.end()) continue;
       Connector* c = it->second.connector.get();
-      const TradingPair pair = f.pair;
-      auto mid = on_io([c, pair]() -> std::optional<Decimal> {
+      auto mid = on_io([c, pair = pair]() -> std::optional<Decimal> {
         const OrderBook* b = c->order_book(pair);
         return b ? b->mid_price() : std::nullopt;
       });
-      if (mid) ho.mids[key] = *mid;
+      if (mid) ho.mids[id + " " + pair.str()] = *mid;
     }
     print() << format_history(*fills, strategy_name, ho) << std::flush;
   }
