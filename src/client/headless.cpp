@@ -24,6 +24,7 @@
 #include <sstream>
 #include <thread>
 
+#include "client/embedded_simulator.hpp"
 #include "client/strategy_runner.hpp"
 #include "client/terminal.hpp"
 #include "nectar/client/connectors.hpp"
@@ -398,9 +399,7 @@ int run_headless(const HeadlessOptions& options) {
   }
 
   // The simulator: the external one of the banner, else an embedded one (its own thread).
-  std::unique_ptr<asio::io_context> sim_io;
-  std::unique_ptr<sim::bitget::BitgetSimulator> sim;
-  std::thread sim_thread;
+  std::unique_ptr<EmbeddedSimulator> sim;
   if (banner) {
     cc.endpoint_override = banner->endpoints;
     for (const auto& spec : info->credentials) {
@@ -414,20 +413,11 @@ int run_headless(const HeadlessOptions& options) {
     if (out) *out << "Simulator at " << banner->endpoints.rest << " (from --sim-banner)\n" << std::flush;
     log->info("external simulator at {}", banner->endpoints.rest);
   } else if (cc.environment == Environment::kSimulator) {
-    sim_io = std::make_unique<asio::io_context>();
     sim::bitget::SimulatorOptions so;
     so.seed = options.sim_seed;
-    sim = std::make_unique<sim::bitget::BitgetSimulator>(*sim_io, so);
-    sim->start();
-    sim_thread = std::thread([&sim_io] {
-      auto guard = asio::make_work_guard(*sim_io);
-      sim_io->run();
-    });
-    cc.endpoint_override = Endpoints{sim->rest_url(), sim->ws_public_url(), sim->ws_private_url()};
-    const auto& k = sim->credentials();
-    cc.credentials = {{"api_key", Secret(k.api_key)},
-                      {"secret_key", Secret(k.secret_key)},
-                      {"passphrase", Secret(k.passphrase)}};
+    sim = std::make_unique<EmbeddedSimulator>(so);
+    cc.endpoint_override = sim->endpoints();
+    cc.credentials = sim->credentials();
     if (out)
       *out << "Embedded Bitget simulator at " << sim->rest_url() << " (seed " << options.sim_seed << ")\n"
            << std::flush;
@@ -473,11 +463,7 @@ int run_headless(const HeadlessOptions& options) {
       rc = run.rc;
     }
   }
-  if (sim) {
-    sim->stop();
-    sim_io->stop();
-    if (sim_thread.joinable()) sim_thread.join();
-  }
+  sim.reset();  // stops it and joins its thread
   log->flush();
   return rc;
 }

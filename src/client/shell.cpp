@@ -22,6 +22,7 @@
 #include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
+#include "client/embedded_simulator.hpp"
 #include "client/strategy_runner.hpp"
 #include "client/terminal.hpp"
 #include "nectar/client/connectors.hpp"
@@ -186,9 +187,7 @@ struct Shell::Impl {
   std::map<std::string, Session> sessions;  // by connector id; connectors touched on the io thread only
 
   // Embedded simulator (started on the first `--env simulator`).
-  std::unique_ptr<asio::io_context> sim_io;
-  std::unique_ptr<sim::bitget::BitgetSimulator> sim;
-  std::thread sim_thread;
+  std::unique_ptr<EmbeddedSimulator> sim;
   bool shut_down = false;
 
   // The loaded strategy config (shell thread) and the running strategy (io thread).
@@ -313,26 +312,16 @@ struct Shell::Impl {
   std::optional<Endpoints> simulator_endpoints() {
     if (options.simulator) return options.simulator->endpoints;
     if (!sim) {
-      sim_io = std::make_unique<asio::io_context>();
-      sim::bitget::SimulatorOptions so;
-      sim = std::make_unique<sim::bitget::BitgetSimulator>(*sim_io, so);
-      sim->start();  // before its thread runs: allowed
-      sim_thread = std::thread([this] {
-        auto guard = asio::make_work_guard(*sim_io);
-        sim_io->run();
-      });
+      sim = std::make_unique<EmbeddedSimulator>(sim::bitget::SimulatorOptions{});
       say("Started the embedded Bitget simulator at " + sim->rest_url() + ".");
     }
-    return Endpoints{sim->rest_url(), sim->ws_public_url(), sim->ws_private_url()};
+    return sim->endpoints();
   }
 
   std::map<std::string, Secret> simulator_default_credentials() {
     if (options.simulator) return options.simulator->default_credentials;
     if (!sim) return {};
-    const auto& c = sim->credentials();
-    return {{"api_key", Secret(c.api_key)},
-            {"secret_key", Secret(c.secret_key)},
-            {"passphrase", Secret(c.passphrase)}};
+    return sim->credentials();
   }
 
   // ---- connecting ----
@@ -1531,13 +1520,7 @@ struct Shell::Impl {
     io_guard.reset();
     io.stop();
     if (io_thread.joinable()) io_thread.join();
-    if (sim) {
-      sim->stop();
-      sim_io->stop();
-      if (sim_thread.joinable()) sim_thread.join();
-      sim.reset();
-      sim_io.reset();
-    }
+    sim.reset();  // stops it and joins its thread
   }
 };
 
