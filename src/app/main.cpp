@@ -1,12 +1,13 @@
 // nectar: command-line entry point.
-//   nectar demo [--duration S] [--seed N]   `run` of a built-in pure market making config on an embedded
-//                                           Bitget simulator, with a live status view
-//   nectar sim bitget [--port N] [--seed S]  local Bitget V2 exchange on 127.0.0.1
-//   nectar probe bitget [...]                connect a connector, show book/balances, try one order
+//   nectar demo [--exchange ID] [--duration S] [--seed N]  `run` of a built-in pure market making config on
+//                                           an embedded exchange simulator, with a live status view
+//   nectar sim <exchange> [--port N] [--seed S]  a local exchange simulator on 127.0.0.1
+//   nectar probe <connector> [...]           connect a connector, show book/balances, try one order
 //   nectar [shell] [--conf DIR]              the interactive client (connect, balance, order_book, ...)
 //   nectar run --config FILE [--headless]    run a strategy config without the shell (until SIGINT/SIGTERM);
 //     [--env simulator [--sim-banner JSON]]  with --env simulator on an embedded simulator, or with
-//                                           --sim-banner on a running `nectar sim bitget`
+//                                           --sim-banner on a running `nectar sim <exchange>`
+// Exchanges, connectors and simulators come from the registries (src/exchanges.cpp.in).
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <csignal>
@@ -21,31 +22,42 @@
 #include <filesystem>
 
 #include "demo.hpp"
+#include "nectar/client/connectors.hpp"
 #include "nectar/client/headless.hpp"
 #include "nectar/client/shell.hpp"
-#include "nectar/sim/bitget/simulator.hpp"
+#include "nectar/connectors/registry.hpp"
+#include "nectar/sim/exchange_simulator.hpp"
 #include "probe.hpp"
 
 namespace {
 
-// `nectar sim bitget`: a local Bitget V2 exchange on 127.0.0.1 until killed. The first stdout line is JSON
-// with the URLs and the funded test account's keys.
+std::string joined(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
+  return text;
+}
+
+// `nectar sim <exchange>`: a local exchange simulator on 127.0.0.1 until killed. The first stdout line is
+// JSON with the URLs and the funded test account's keys (sim::SimulatorBanner).
 int run_sim(const std::string& exchange, uint16_t port, uint64_t seed) {
-  if (exchange != "bitget") {
-    std::fprintf(stderr, "nectar sim: no simulator for '%s' yet (available: bitget)\n", exchange.c_str());
+  const auto& registry = nectar::sim::SimulatorRegistry::instance();
+  const auto* info = registry.find(exchange);
+  if (!info) {
+    std::fprintf(stderr, "nectar sim: no simulator for '%s' yet (available: %s)\n", exchange.c_str(),
+                 joined(registry.exchanges()).c_str());
     return 2;
   }
   boost::asio::io_context io;
-  nectar::sim::bitget::SimulatorOptions options;
+  nectar::sim::SimulatorOptions options;
   options.port = port;
   options.seed = seed;
-  nectar::sim::bitget::BitgetSimulator sim(io, options);
-  sim.start();
-  std::printf("%s\n", sim.banner_json().c_str());
+  auto sim = info->factory(io, options);
+  sim->start();
+  std::printf("%s\n", sim->banner().to_json().c_str());
   std::fflush(stdout);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
-    sim.stop();
+    sim->stop();
     io.stop();
   });
   io.run();
@@ -55,6 +67,10 @@ int run_sim(const std::string& exchange, uint16_t port, uint64_t seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  nectar::client::register_all_connectors();
+  const auto simulators = nectar::sim::SimulatorRegistry::instance().exchanges();
+  const std::string simulator_list = joined(simulators);
+  const std::string connector_list = joined(nectar::ConnectorRegistry::instance().ids());
   CLI::App app{"nectar: an algorithmic trading engine"};
   app.require_subcommand(0, 1);  // `nectar` alone opens the interactive shell
   std::string conf_dir = "conf";
@@ -64,22 +80,25 @@ int main(int argc, char** argv) {
       app.add_subcommand("shell", "Interactive client: connect, balance, order_book, ticker, status");
   int duration = 0;
   uint64_t seed = 42;
+  std::string demo_exchange;
   auto* demo = app.add_subcommand(
-      "demo", "Run the main job: a pure market making bot on an embedded Bitget simulator");
+      "demo", "Run the main job: a pure market making bot on an embedded exchange simulator");
+  demo->add_option("--exchange", demo_exchange,
+                   "Spot connector to trade on (default: the first simulator's, " +
+                       nectar::app::default_demo_exchange() + ")");
   demo->add_option("--duration", duration, "Stop after this many seconds (0 = until Ctrl-C)");
   demo->add_option("--seed", seed, "Seed of the market activity");
-  auto* sim = app.add_subcommand(
-      "sim",
-      "Run a local exchange simulator (spot and USDT-M perpetuals): nectar sim bitget [--port N] [--seed S]");
+  auto* sim = app.add_subcommand("sim", "Run a local exchange simulator (" + simulator_list +
+                                            "): nectar sim <exchange> [--port N] [--seed S]");
   std::string exchange;
   int port = 0;
-  sim->add_option("exchange", exchange, "Exchange to simulate (bitget)")->required();
+  sim->add_option("exchange", exchange, "Exchange to simulate (" + simulator_list + ")")->required();
   sim->add_option("--port", port, "TCP port on 127.0.0.1 (0 picks a free one)")->check(CLI::Range(0, 65535));
   sim->add_option("--seed", seed, "Seed of the market activity");
   nectar::app::ProbeOptions probe;
   auto* probe_cmd = app.add_subcommand(
       "probe", "Connect one connector, show its rules, book and balances, and optionally place one order");
-  probe_cmd->add_option("connector", probe.connector, "Connector id (bitget, bitget_perpetual)")->required();
+  probe_cmd->add_option("connector", probe.connector, "Connector id (" + connector_list + ")")->required();
   probe_cmd->add_option("--env", probe.environment, "production | demo | simulator");
   probe_cmd->add_option("--sim-banner", probe.sim_banner,
                         "The JSON line printed by `nectar sim <exchange>` (URLs and test keys)");
@@ -114,7 +133,7 @@ int main(int argc, char** argv) {
                       "environment saved with the keys");
   run_cmd->add_option(
       "--sim-banner", run_options.sim_banner,
-      "Trade on a running `nectar sim bitget`: the JSON line it printed (URLs and test keys); "
+      "Trade on a running `nectar sim <exchange>`: the JSON line it printed (URLs and test keys); "
       "implies --env simulator");
   run_cmd->add_option("--status-interval", run_options.status_interval_s, "A status line every N seconds");
   run_cmd->add_flag("--live", run_options.live_view,
@@ -128,7 +147,7 @@ int main(int argc, char** argv) {
     return nectar::client::run_headless(run_options);
   }
   if (probe_cmd->parsed()) return nectar::app::run_probe(probe);
-  if (demo->parsed()) return nectar::app::run_demo(duration, seed, conf_dir);
+  if (demo->parsed()) return nectar::app::run_demo(demo_exchange, duration, seed, conf_dir);
   if (sim->parsed()) return run_sim(exchange, static_cast<uint16_t>(port), seed);
   if (shell_cmd->parsed() || app.get_subcommands().empty()) {
     // Connector warnings go to a log file, not over the prompt.

@@ -192,10 +192,14 @@ int run_probe(const ProbeOptions& o) {
   register_all_connectors();
   const ConnectorInfo* info = ConnectorRegistry::instance().find(o.connector);
   if (!info) {
-    std::string known;
-    for (const auto& id : ConnectorRegistry::instance().ids()) known += (known.empty() ? "" : ", ") + id;
-    std::fprintf(stderr, "nectar probe: unknown connector '%s' (known: %s)\n", o.connector.c_str(),
-                 known.c_str());
+    const auto& registry = ConnectorRegistry::instance();
+    if (const auto* name = registry.planned(o.connector)) {
+      std::fprintf(stderr, "nectar probe: %s (%s) is not available yet in this nectar\n", o.connector.c_str(),
+                   name->c_str());
+      return 2;
+    }
+    std::fprintf(stderr, "nectar probe: unknown connector '%s' (%s)\n", o.connector.c_str(),
+                 registry.describe_known().c_str());
     return 2;
   }
   auto pair = TradingPair::try_parse(o.pair);
@@ -214,9 +218,10 @@ int run_probe(const ProbeOptions& o) {
     return 2;
   }
   if (!o.sim_banner.empty()) {
-    const auto banner = client::parse_sim_banner(o.sim_banner);
+    const auto banner = client::parse_sim_banner(o.sim_banner, o.connector);
     if (!banner) {
-      std::fprintf(stderr, "nectar probe: --sim-banner is not the JSON line printed by `nectar sim`\n");
+      std::fprintf(stderr, "nectar probe: --sim-banner is not the JSON line printed by %s\n",
+                   client::sim_command_for(o.connector).c_str());
       return 2;
     }
     config.environment = Environment::kSimulator;

@@ -30,10 +30,9 @@
 #include "nectar/client/connectors.hpp"
 #include "nectar/client/status_view.hpp"
 #include "nectar/client/strategy_config.hpp"
-#include "nectar/connectors/bitget/bitget_exchange.hpp"
 #include "nectar/connectors/registry.hpp"
 #include "nectar/core/clock.hpp"
-#include "nectar/sim/bitget/simulator.hpp"
+#include "nectar/sim/exchange_simulator.hpp"
 #include "nectar/storage/journal_lock.hpp"
 #include "nectar/storage/trade_store.hpp"
 
@@ -42,28 +41,22 @@ namespace nectar::client {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-std::optional<SimBanner> parse_sim_banner(std::string_view json_line) {
-  boost::system::error_code ec;
-  const auto value = boost::json::parse(json_line, ec);
-  if (ec || !value.is_object()) return std::nullopt;
+std::optional<SimBanner> parse_sim_banner(std::string_view json_line, std::string_view connector_id) {
+  const auto parsed = sim::SimulatorBanner::parse(json_line);
+  if (!parsed) return std::nullopt;
+  auto endpoints = banner_endpoints(*parsed, connector_id);
+  if (!endpoints) return std::nullopt;
   SimBanner banner;
-  for (const auto& [key, v] : value.get_object()) {
-    if (!v.is_string()) continue;
-    std::string text(v.get_string());
-    if (key == "rest") {
-      banner.endpoints.rest = std::move(text);
-    } else if (key == "ws_public") {
-      banner.endpoints.ws_public = std::move(text);
-    } else if (key == "ws_private") {
-      banner.endpoints.ws_private = std::move(text);
-    } else {
-      banner.credentials[std::string(key)] = Secret(std::move(text));
-    }
-  }
-  if (banner.endpoints.rest.empty() || banner.endpoints.ws_public.empty() ||
-      banner.endpoints.ws_private.empty())
-    return std::nullopt;
+  banner.exchange = parsed->exchange;
+  banner.endpoints = std::move(*endpoints);
+  for (const auto& [name, value] : parsed->credentials) banner.credentials.emplace(name, Secret(value));
   return banner;
+}
+
+std::string sim_command_for(std::string_view connector_id) {
+  register_all_connectors();
+  const auto* info = sim::SimulatorRegistry::instance().find_for_connector(connector_id);
+  return "`nectar sim " + (info ? info->exchange : std::string("<exchange>")) + "`";
 }
 
 namespace {
@@ -342,9 +335,9 @@ int run_headless(const HeadlessOptions& options) {
               options.environment + ".");
       return 2;
     }
-    banner = parse_sim_banner(options.sim_banner);
+    banner = parse_sim_banner(options.sim_banner, cc.id);
     if (!banner) {
-      say_err("Error: --sim-banner is not the JSON line printed by `nectar sim bitget`.");
+      say_err("Error: --sim-banner is not the JSON line printed by " + sim_command_for(cc.id) + ".");
       return 2;
     }
     env = Environment::kSimulator;
@@ -413,15 +406,22 @@ int run_headless(const HeadlessOptions& options) {
     if (out) *out << "Simulator at " << banner->endpoints.rest << " (from --sim-banner)\n" << std::flush;
     log->info("external simulator at {}", banner->endpoints.rest);
   } else if (cc.environment == Environment::kSimulator) {
-    sim::bitget::SimulatorOptions so;
+    sim::SimulatorOptions so;
     so.seed = options.sim_seed;
-    sim = std::make_unique<EmbeddedSimulator>(so);
-    cc.endpoint_override = sim->endpoints();
+    try {
+      sim = std::make_unique<EmbeddedSimulator>(cc.id, so);
+    } catch (const std::invalid_argument& e) {
+      say_err(std::string("Error: ") + e.what() + ".");
+      return 2;
+    }
+    cc.endpoint_override = sim->endpoints(cc.id);
     cc.credentials = sim->credentials();
+    const std::string& name = sim->info().display_name;
     if (out)
-      *out << "Embedded Bitget simulator at " << sim->rest_url() << " (seed " << options.sim_seed << ")\n"
+      *out << "Embedded " << name << " simulator at " << sim->rest_url() << " (seed " << options.sim_seed
+           << ")\n"
            << std::flush;
-    log->info("embedded Bitget simulator at {} (seed {})", sim->rest_url(), options.sim_seed);
+    log->info("embedded {} simulator at {} (seed {})", name, sim->rest_url(), options.sim_seed);
   }
 
   int rc = 0;

@@ -29,11 +29,9 @@
 #include "nectar/client/history.hpp"
 #include "nectar/client/status_view.hpp"
 #include "nectar/client/strategy_config.hpp"
-#include "nectar/connectors/bitget/bitget_exchange.hpp"
 #include "nectar/connectors/errors.hpp"
 #include "nectar/core/clock.hpp"
 #include "nectar/paper/paper_trade.hpp"
-#include "nectar/sim/bitget/simulator.hpp"
 #include "text.hpp"
 
 namespace nectar::client {
@@ -186,8 +184,8 @@ struct Shell::Impl {
   std::thread io_thread;
   std::map<std::string, Session> sessions;  // by connector id; connectors touched on the io thread only
 
-  // Embedded simulator (started on the first `--env simulator`).
-  std::unique_ptr<EmbeddedSimulator> sim;
+  // Embedded simulators by exchange (each started on the first `--env simulator` of its connectors).
+  std::map<std::string, std::unique_ptr<EmbeddedSimulator>> sims;
   bool shut_down = false;
 
   // The loaded strategy config (shell thread) and the running strategy (io thread).
@@ -309,19 +307,37 @@ struct Shell::Impl {
 
   // ---- environments ----
 
-  std::optional<Endpoints> simulator_endpoints() {
+  /// The endpoints of `--env simulator` for a connector: the external simulator's, else the embedded one of
+  /// its exchange (started here the first time). nullopt (after saying why) when no simulator serves it.
+  std::optional<Endpoints> simulator_endpoints(const std::string& connector_id) {
     if (options.simulator) return options.simulator->endpoints;
-    if (!sim) {
-      sim = std::make_unique<EmbeddedSimulator>(sim::bitget::SimulatorOptions{});
-      say("Started the embedded Bitget simulator at " + sim->rest_url() + ".");
-    }
-    return sim->endpoints();
+    EmbeddedSimulator* sim = embedded_simulator(connector_id);
+    if (!sim) return std::nullopt;
+    return sim->endpoints(connector_id);
   }
 
-  std::map<std::string, Secret> simulator_default_credentials() {
+  EmbeddedSimulator* embedded_simulator(const std::string& connector_id) {
+    const sim::SimulatorInfo* info;
+    try {
+      info = &simulator_for(connector_id);
+    } catch (const std::exception& e) {
+      say(std::string("Error: ") + e.what() + ".");
+      return nullptr;
+    }
+    auto& slot = sims[info->exchange];
+    if (!slot) {
+      slot = std::make_unique<EmbeddedSimulator>(connector_id, sim::SimulatorOptions{});
+      say("Started the embedded " + info->display_name + " simulator at " + slot->rest_url() + ".");
+    }
+    return slot.get();
+  }
+
+  std::map<std::string, Secret> simulator_default_credentials(const std::string& connector_id) {
     if (options.simulator) return options.simulator->default_credentials;
-    if (!sim) return {};
-    return sim->credentials();
+    const sim::SimulatorInfo* info = sim::SimulatorRegistry::instance().find_for_connector(connector_id);
+    auto it = info ? sims.find(info->exchange) : sims.end();
+    if (it == sims.end()) return {};
+    return it->second->credentials();
   }
 
   // ---- connecting ----
@@ -329,7 +345,10 @@ struct Shell::Impl {
   /// Builds, validates and starts a connector. On success replaces the session; on failure prints the
   /// error and leaves the previous session alone.
   bool establish(ConnectorConfig config) {
-    if (config.environment == Environment::kSimulator) config.endpoint_override = simulator_endpoints();
+    if (config.environment == Environment::kSimulator) {
+      config.endpoint_override = simulator_endpoints(config.id);
+      if (!config.endpoint_override) return false;
+    }
     if (is_paper(config.id)) config.options["paper_balances"] = paper_balances_text();
     std::unique_ptr<Connector> conn;
     try {
@@ -407,6 +426,8 @@ struct Shell::Impl {
         const bool confirmed = sessions.count(id) > 0;
         rows.push_back({id, added ? "Yes" : "No", confirmed ? "Yes" : "No"});
       }
+      for (const auto& id : ConnectorRegistry::instance().planned_ids())
+        rows.push_back({id, "not available yet", "-"});
       print() << table({"Exchange", "Keys Added", "Keys Confirmed"}, rows) << std::flush;
       return;
     }
@@ -417,8 +438,13 @@ struct Shell::Impl {
     }
     const ConnectorInfo* info = ConnectorRegistry::instance().find(id);
     if (!info) {
+      const auto& registry = ConnectorRegistry::instance();
       std::string known;
-      for (const auto& k : ConnectorRegistry::instance().ids()) known += (known.empty() ? "" : ", ") + k;
+      for (const auto& k : registry.ids()) known += (known.empty() ? "" : ", ") + k;
+      if (const auto* name = registry.planned(id)) {
+        say(id + " (" + *name + ") is not available yet in this nectar; available now: " + known + ".");
+        return;
+      }
       say("Error: '" + args[1] + "' is not an exchange nectar knows (known: " + known + ").");
       return;
     }
@@ -465,8 +491,8 @@ struct Shell::Impl {
       config.trading_pairs = it->second.config.trading_pairs;
     std::map<std::string, Secret> defaults;
     if (config.environment == Environment::kSimulator) {
-      simulator_endpoints();
-      defaults = simulator_default_credentials();
+      if (!simulator_endpoints(id)) return;
+      defaults = simulator_default_credentials(id);
     }
     for (const auto& spec : info->credentials) {
       const bool has_default = defaults.count(spec.name) > 0;
@@ -699,8 +725,9 @@ struct Shell::Impl {
       return;
     }
     if (args.size() != 5) {
-      say("Error: usage: balance limit <exchange> <asset> <amount>, e.g. balance limit bitget USDT 100 (-1 "
-          "removes it)");
+      const auto ids = ConnectorRegistry::instance().ids();
+      say("Error: usage: balance limit <exchange> <asset> <amount>, e.g. balance limit " +
+          (ids.empty() ? std::string("<exchange>") : ids.front()) + " USDT 100 (-1 removes it)");
       return;
     }
     const std::string exchange = lower(args[2]);
@@ -1520,7 +1547,7 @@ struct Shell::Impl {
     io_guard.reset();
     io.stop();
     if (io_thread.joinable()) io_thread.join();
-    sim.reset();  // stops it and joins its thread
+    sims.clear();  // stops them and joins their threads
   }
 };
 

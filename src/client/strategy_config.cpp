@@ -95,7 +95,7 @@ const std::vector<Key>& keys() {
        [](const StrategyConfig& c) { return c.strategy; }},
       {"exchange", true,
        [](StrategyConfig& c, const std::string& t) {
-         if (t.empty()) throw ValueError{"an exchange id is required, e.g. bitget"};
+         if (t.empty()) throw ValueError{"an exchange id is required (a connector id; `connect` lists them)"};
          c.exchange = lower(t);
        },
        [](const StrategyConfig& c) { return c.exchange; }},

@@ -44,6 +44,38 @@ std::vector<std::string> ConnectorRegistry::ids() const {
   return out;
 }
 
+void ConnectorRegistry::add_planned(std::string id, std::string exchange_name) {
+  planned_.insert_or_assign(std::move(id), std::move(exchange_name));
+}
+
+const std::string* ConnectorRegistry::planned(std::string_view id) const {
+  if (connectors_.find(id) != connectors_.end()) return nullptr;
+  auto it = planned_.find(id);
+  return it == planned_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> ConnectorRegistry::planned_ids() const {
+  std::vector<std::string> out;
+  for (const auto& [id, name] : planned_)
+    if (connectors_.find(id) == connectors_.end()) out.push_back(id);
+  return out;
+}
+
+namespace {
+std::string comma_list(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
+  return text;
+}
+}  // namespace
+
+std::string ConnectorRegistry::describe_known() const {
+  std::string text = "known: " + comma_list(ids());
+  if (const auto planned_list = comma_list(planned_ids()); !planned_list.empty())
+    text += "; not available yet: " + planned_list;
+  return text;
+}
+
 Endpoints resolve_endpoints(const std::string& id, const std::map<Environment, Endpoints>& environments,
                             const ConnectorConfig& config) {
   if (config.endpoint_override) return *config.endpoint_override;
@@ -67,9 +99,10 @@ std::unique_ptr<Connector> ConnectorRegistry::create(boost::asio::any_io_executo
                                                      const ConnectorConfig& config) const {
   const ConnectorInfo* info = find(config.id);
   if (!info) {
-    std::string known;
-    for (const auto& id : ids()) known += (known.empty() ? "" : ", ") + id;
-    throw std::invalid_argument("unknown connector '" + config.id + "' (known: " + known + ")");
+    if (const auto* name = planned(config.id))
+      throw std::invalid_argument("connector '" + config.id + "' (" + *name +
+                                  ") is not available yet in this nectar");
+    throw std::invalid_argument("unknown connector '" + config.id + "' (" + describe_known() + ")");
   }
   if (config.track_user_stream) {
     for (const auto& c : info->credentials) {

@@ -115,7 +115,7 @@ void ActivityGenerator::place_taker() {
     const int64_t px = side == Side::kBuy ? mid_ticks_ + reach : std::max<int64_t>(mid_ticks_ - reach, 1);
     rq = OrderRequest::limit(config_.account, config_.symbol, side, ticks(px), qty, TimeInForce::kIoc);
   } else if (mode == 2 && side == Side::kBuy) {
-    // Quote-sized market buy (how Bitget spot market buys arrive).
+    // Quote-sized market buy (how spot market buys arrive on exchanges that size them in quote).
     Decimal quote = mid().mul(qty, Rounding::kHalfUp);
     if (const Instrument* in = engine_.instrument(config_.symbol); in && in->quote_step.is_positive())
       quote = quote.quantize(in->quote_step, Rounding::kDown);

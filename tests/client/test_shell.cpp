@@ -281,6 +281,19 @@ TEST_F(ShellTest, PaperTradeConnectsWithoutKeys) {
   EXPECT_NE(out.find("USDT     10000"), std::string::npos) << out;
 }
 
+TEST_F(ShellTest, ExchangesNotBuiltYetAreListedInWords) {
+  std::string out;
+  ASSERT_EQ(run({kPassword, kPassword, "connect", "connect hitbtc", "exit"}, out), 0) << out;
+  // The table: every registered connector, then the roadmap's ones not built into this nectar.
+  EXPECT_NE(out.find("bitget_perpetual"), std::string::npos) << out;
+  EXPECT_NE(out.find("hitbtc"), std::string::npos) << out;
+  EXPECT_NE(out.find("not available yet"), std::string::npos) << out;
+  EXPECT_NE(out.find("hitbtc (HitBTC) is not available yet in this nectar; available now: bitget,"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("connected to hitbtc"), std::string::npos) << out;
+}
+
 TEST_F(ShellTest, ErrorsAreOneLiners) {
   std::string out;
   ASSERT_EQ(run({kPassword, kPassword, "balance", "order_book", "order_book BTCUSDT", "connect nosuch",

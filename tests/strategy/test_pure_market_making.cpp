@@ -155,6 +155,8 @@ TEST_F(PmmOnBitget, QuotesRefreshesAndWaitsAfterAFill) {
   std::this_thread::sleep_for(900ms);
   tick();
   ASSERT_TRUE(eventually([&] { return sim_orders().empty(); })) << "stale orders not cancelled";
+  // The strategy acts on what its connector has seen: wait for the cancel acks there, not on the simulator.
+  ASSERT_TRUE(eventually([&] { return pmm->active_order_ids().empty(); })) << "the strategy never saw the cancels";
   tick();
   ASSERT_TRUE(eventually([&] { return sim_orders().size() == 2; }));
   EXPECT_NE(on_client([&] { return pmm->active_order_ids(); }), first);

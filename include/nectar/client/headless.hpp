@@ -22,14 +22,18 @@ namespace nectar::client {
 /// What the one JSON line printed by `nectar sim <exchange>` says: where the simulator listens and the keys
 /// of its funded test account.
 struct SimBanner {
-  Endpoints endpoints;  ///< `rest`, `ws_public`, `ws_private`
+  std::string exchange;  ///< e.g. "bitget" (empty in lines of older simulators)
+  Endpoints endpoints;   ///< the connector's `rest`, `ws_public`, `ws_private`
   /// Every other string field by name (`api_key`, `secret_key`, `passphrase`): pick the ones a connector's
   /// ConnectorInfo::credentials names.
   std::map<std::string, Secret> credentials;
 };
 
-/// Parses the banner line; nullopt when it is not a JSON object with the three URLs.
-std::optional<SimBanner> parse_sim_banner(std::string_view json_line);
+/// Parses the banner line for a connector (its entry under "connectors", else the top-level URLs); nullopt
+/// when it is not a JSON object with the three URLs for it.
+std::optional<SimBanner> parse_sim_banner(std::string_view json_line, std::string_view connector_id);
+/// "`nectar sim <exchange>`" for the exchange serving a connector id: for messages.
+std::string sim_command_for(std::string_view connector_id);
 
 struct HeadlessOptions {
   std::filesystem::path config_file;  ///< a strategy config (conf/strategies/<name>.yml)
@@ -40,10 +44,10 @@ struct HeadlessOptions {
   std::filesystem::path config_dir =
       "conf";  ///< vault in <dir>/secrets, journal in <dir>/data, logs in <dir>/logs
   /// "" = the environment saved with the exchange's keys in the vault; "production" / "demo" override it;
-  /// "simulator" = a Bitget simulator with its funded test keys (no vault needed): the one `sim_banner`
+  /// "simulator" = the exchange's simulator with its funded test keys (no vault needed): the one `sim_banner`
   /// describes, else an embedded one.
   std::string environment;
-  /// The JSON line printed by `nectar sim bitget` (an external simulator process): its URLs and test keys.
+  /// The JSON line printed by `nectar sim <exchange>` (an external simulator process): its URLs and test keys.
   /// Implies (and needs) environment "simulator".
   std::string sim_banner;
   uint64_t sim_seed = 1;       ///< market activity seed of the embedded simulator

@@ -20,7 +20,7 @@
 namespace nectar::client {
 
 /// An exchange simulator already running elsewhere, used for `connect <id> --env simulator` instead of
-/// starting the embedded one (tests, or `nectar sim bitget` in another terminal).
+/// starting the embedded one (tests, or `nectar sim <exchange>` in another terminal).
 struct ExternalSimulator {
   Endpoints endpoints;
   std::map<std::string, Secret> default_credentials;  ///< offered when the user presses Enter

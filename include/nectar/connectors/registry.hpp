@@ -88,6 +88,14 @@ class ConnectorRegistry {
   void add(ConnectorInfo info);
   const ConnectorInfo* find(std::string_view id) const;
   std::vector<std::string> ids() const;
+  /// A connector on the roadmap but not built into this nectar: listed (e.g. by `connect`) as "not
+  /// available yet", never created. A real add() of the same id wins.
+  void add_planned(std::string id, std::string exchange_name);
+  /// The exchange name of a planned id (e.g. "BitMart"); nullptr when it is not planned or is available.
+  const std::string* planned(std::string_view id) const;
+  std::vector<std::string> planned_ids() const;
+  /// "known: a, b, c" plus "; not available yet: x, y" when there are planned ids (error messages).
+  std::string describe_known() const;
   /// Endpoints for a config: the override if set, else the environment's. Throws std::invalid_argument when
   /// the connector has no such environment.
   Endpoints endpoints_for(const ConnectorConfig& config) const;
@@ -97,6 +105,7 @@ class ConnectorRegistry {
 
  private:
   std::map<std::string, ConnectorInfo, std::less<>> connectors_;
+  std::map<std::string, std::string, std::less<>> planned_;
 };
 
 }  // namespace nectar

@@ -3065,15 +3065,28 @@ std::string BitgetSimulator::ws_private_url() const {
   return "ws://127.0.0.1:" + std::to_string(port()) + "/v2/ws/private";
 }
 
+SimulatorBanner BitgetSimulator::banner() const {
+  SimulatorBanner b;
+  b.exchange = "bitget";
+  const SimEndpoints endpoints{rest_url(), ws_public_url(), ws_private_url()};
+  b.urls = {{"rest", endpoints.rest}, {"ws_public", endpoints.ws_public}, {"ws_private", endpoints.ws_private}};
+  b.credentials = {{"api_key", impl_->creds.api_key},
+                   {"secret_key", impl_->creds.secret_key},
+                   {"passphrase", impl_->creds.passphrase}};
+  b.connectors = {{"bitget", endpoints}, {"bitget_perpetual", endpoints}};
+  return b;
+}
+
 std::string BitgetSimulator::banner_json() const {
-  json::object o;
-  o["rest"] = rest_url();
-  o["ws_public"] = ws_public_url();
-  o["ws_private"] = ws_private_url();
-  o["api_key"] = impl_->creds.api_key;
-  o["secret_key"] = impl_->creds.secret_key;
-  o["passphrase"] = impl_->creds.passphrase;
-  return json::serialize(o);
+  return banner().to_json();
+}
+
+void register_simulator(SimulatorRegistry& registry) {
+  registry.add(SimulatorInfo{
+      "bitget", "Bitget", {"bitget", "bitget_perpetual"}, "Bitget V2: spot and USDT-M perpetuals",
+      [](boost::asio::io_context& io, const SimulatorOptions& options) -> std::unique_ptr<ExchangeSimulator> {
+        return std::make_unique<BitgetSimulator>(io, options);
+      }});
 }
 
 MatchingEngine& BitgetSimulator::engine() noexcept {

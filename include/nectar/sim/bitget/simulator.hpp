@@ -11,26 +11,13 @@
 #include <string>
 #include <string_view>
 
-#include "nectar/sim/faults.hpp"
+#include "nectar/sim/exchange_simulator.hpp"
 #include "nectar/sim/ledger.hpp"
-#include "nectar/sim/matching_engine.hpp"
-#include "nectar/sim/server.hpp"
-
-namespace boost::asio {
-class io_context;
-}
 
 namespace nectar::sim::bitget {
 
-struct SimulatorOptions {
-  uint16_t port = 0;                ///< 0 = ephemeral
-  uint64_t seed = 1;                ///< activity generator seed
-  int activity_interval_ms = 250;   ///< one activity step per symbol per interval; <= 0 disables the timer
-  int book_push_interval_ms = 150;  ///< batching interval of `books` / `ticker` pushes
-  bool activity = true;             ///< start with the market activity running
-  /// Funding settlement interval of the perpetuals (Bitget: 8 h, at 00:00/08:00/16:00 UTC); tests shorten it.
-  int64_t funding_interval_ms = 8LL * 3600 * 1000;
-};
+/// Bitget settles funding every 8 h, at 00:00/08:00/16:00 UTC (the options' default interval).
+using nectar::sim::SimulatorOptions;
 
 /// The funded test account (one key). Like real Bitget, the key has a spot account and a separate USDT-M
 /// futures account (own wallet): two engine accounts behind the same credentials.
@@ -45,7 +32,7 @@ struct SimCredentials {
 /// Thread affinity: construct, start() and all engine access on the io_context's thread (or before it runs);
 /// stop() may be called from any thread (see Server::stop). set_activity_paused() and faults() are
 /// thread-safe.
-class BitgetSimulator : public ServerHandler {
+class BitgetSimulator : public ExchangeSimulator {
  public:
   BitgetSimulator(boost::asio::io_context& io, const SimulatorOptions& options = {});
   ~BitgetSimulator() override;
@@ -53,16 +40,18 @@ class BitgetSimulator : public ServerHandler {
   BitgetSimulator& operator=(const BitgetSimulator&) = delete;
 
   /// Binds (port() valid on return) and starts the activity and book-push timers.
-  void start();
+  void start() override;
   /// Stops the timers and the server. Idempotent.
-  void stop();
-  uint16_t port() const noexcept;
+  void stop() override;
+  uint16_t port() const noexcept override;
 
   const SimCredentials& credentials() const noexcept;
   std::string rest_url() const;        ///< http://127.0.0.1:PORT
   std::string ws_public_url() const;   ///< ws://127.0.0.1:PORT/v2/ws/public
   std::string ws_private_url() const;  ///< ws://127.0.0.1:PORT/v2/ws/private
-  /// One JSON line: rest, ws_public, ws_private, api_key, secret_key, passphrase.
+  /// URLs rest, ws_public, ws_private; credentials api_key, secret_key, passphrase; both connectors.
+  SimulatorBanner banner() const override;
+  /// banner().to_json(): one JSON line.
   std::string banner_json() const;
 
   /// The engine symbol of a USDT-M perpetual (spot and perpetual share wire ids, e.g. "BTCUSDT", so the
@@ -70,11 +59,11 @@ class BitgetSimulator : public ServerHandler {
   static std::string perp_engine_symbol(std::string_view wire_symbol);
 
   /// Engine and ledger: io thread only (or while the io_context is not running).
-  MatchingEngine& engine() noexcept;
+  MatchingEngine& engine() noexcept override;
   Ledger& ledger() noexcept;
-  FaultInjector& faults() noexcept;
+  FaultInjector& faults() noexcept override;
   /// Pauses/resumes the activity generator (thread-safe); book pushes continue.
-  void set_activity_paused(bool paused) noexcept;
+  void set_activity_paused(bool paused) noexcept override;
 
   // ServerHandler
   HttpServerResponse on_http(const HttpServerRequest& request) override;
@@ -88,5 +77,8 @@ class BitgetSimulator : public ServerHandler {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Adds the Bitget front-end ("bitget": connectors bitget, bitget_perpetual) to the registry.
+void register_simulator(SimulatorRegistry& registry);
 
 }  // namespace nectar::sim::bitget
