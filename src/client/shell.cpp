@@ -1358,8 +1358,13 @@ struct Shell::Impl {
       return std::nullopt;
     }
     const std::string exchange = strategy->exchange;
-    if (running && running_exchange == exchange)
-      return on_io([this, &exchange] { return runner->store().fills(exchange); });
+    if (running && running_exchange == exchange) {
+      // Read on the journal's writer thread (after its queued writes), not on the event loop.
+      auto fills = on_io([this, &exchange] {
+        return runner->journal().read([exchange](storage::TradeStore& s) { return s.fills(exchange); });
+      });
+      return fills.get();
+    }
     if (!std::filesystem::exists(db_path())) return std::vector<storage::StoredFill>{};
     storage::TradeStore store(db_path().string());
     return store.fills(exchange);

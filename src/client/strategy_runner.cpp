@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "nectar/connectors/exchange_base.hpp"
 
 namespace nectar::client {
@@ -11,9 +14,14 @@ StrategyRunner::StrategyRunner(Connector& connector, const StrategyConfig& confi
                                const std::filesystem::path& db, std::optional<storage::JournalLock> lock)
     : connector_(connector), config_(config), lock_(lock ? std::move(*lock) : storage::JournalLock(db)) {
   if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path());
-  store_ = std::make_unique<storage::TradeStore>(db.string());
+  auto store = std::make_unique<storage::TradeStore>(db.string());
+  for (auto& f : store->fills(connector.name())) {
+    if (f.pair != config.pmm.pair) continue;
+    pair_trade_ids_.insert(f.trade_id);
+    pair_fills_.push_back(std::move(f));
+  }
   std::vector<InFlightOrder> restore;
-  for (auto& o : store_->load_active_orders(connector.name())) {
+  for (auto& o : store->load_active_orders(connector.name())) {
     if (connector.order(o.client_order_id())) continue;  // still tracked (same session): no duplicate
     restored_.push_back(o.client_order_id());
     restore.push_back(std::move(o));
@@ -28,14 +36,33 @@ StrategyRunner::StrategyRunner(Connector& connector, const StrategyConfig& confi
       restored_.clear();
     }
   }
-  journal_ = std::make_unique<storage::OrderJournal>(connector, *store_);
+  writer_ = std::make_unique<storage::JournalWriter>(std::move(store));
+  journal_ =
+      std::make_unique<storage::OrderJournal>(connector, *writer_);  // before the strategy: first to see
   pmm_ = std::make_unique<strategy::PureMarketMaking>(connector, config.pmm);
   fill_subscription_ = connector.events().subscribe([this](const Event& e) {
-    if (std::holds_alternative<OrderFilledEvent>(e)) pair_fills_stale_ = true;
+    if (const auto* fill = std::get_if<OrderFilledEvent>(&e)) add_pair_fill(*fill);
   });
 }
 
-StrategyRunner::~StrategyRunner() = default;
+// The journal goes before the writer (which commits what is queued as it is destroyed).
+void StrategyRunner::add_pair_fill(const OrderFilledEvent& fill) {
+  if (fill.pair != config_.pmm.pair || !pair_trade_ids_.insert(fill.trade_id).second) return;
+  const InFlightOrder* order = connector_.order(fill.client_order_id);
+  auto row = storage::to_stored_fill(connector_.name(), fill,
+                                     order ? order->exchange_order_id() : fill.exchange_order_id);
+  // The journal's order: by time, then trade id.
+  auto at = std::upper_bound(pair_fills_.begin(), pair_fills_.end(), row, [](const auto& a, const auto& b) {
+    return std::tie(a.timestamp_ms, a.trade_id) < std::tie(b.timestamp_ms, b.trade_id);
+  });
+  pair_fills_.insert(at, std::move(row));
+}
+
+StrategyRunner::~StrategyRunner() {
+  pmm_.reset();
+  journal_.reset();
+  writer_.reset();
+}
 
 void StrategyRunner::tick() {
   pmm_->tick();
@@ -77,17 +104,6 @@ std::string StrategyRunner::status_line() const {
 
 StatusSnapshot StrategyRunner::status_snapshot() const {
   StatusSnapshot snap = take_status_snapshot(connector_, config_.pmm.pair, active_order_ids());
-  if (pair_fills_stale_) {
-    try {
-      std::vector<storage::StoredFill> fills;
-      for (auto& f : store_->fills(connector_.name()))
-        if (f.pair == snap.pair) fills.push_back(std::move(f));
-      pair_fills_ = std::move(fills);
-      pair_fills_stale_ = false;
-    } catch (const std::exception& e) {
-      spdlog::warn("status: cannot read the journal's fills: {}", e.what());
-    }
-  }
   snap.fills = pair_fills_;
   snap.strategy_line = status_line();
   return snap;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "nectar/client/strategy_config.hpp"
 #include "nectar/connectors/connector.hpp"
 #include "nectar/storage/journal_lock.hpp"
+#include "nectar/storage/journal_writer.hpp"
 #include "nectar/storage/trade_store.hpp"
 #include "nectar/strategy/pure_market_making.hpp"
 
@@ -44,19 +46,23 @@ class StrategyRunner {
   /// status_line(). A journal that cannot be read shows no fills (logged).
   StatusSnapshot status_snapshot() const;
   const strategy::PureMarketMaking& strategy() const { return *pmm_; }
-  storage::TradeStore& store() { return *store_; }
+  /// The journal's writer thread: queue reads there (history), never on the event loop.
+  storage::JournalWriter& journal() { return *writer_; }
 
  private:
   Connector& connector_;
   StrategyConfig config_;
   storage::JournalLock lock_;
-  std::unique_ptr<storage::TradeStore> store_;
+  std::unique_ptr<storage::JournalWriter> writer_;
   std::unique_ptr<storage::OrderJournal> journal_;
   std::vector<std::string> restored_;
   std::unique_ptr<strategy::PureMarketMaking> pmm_;
-  // The journal's fills of the pair, read again only after a new fill (live views ask every second).
-  mutable std::vector<storage::StoredFill> pair_fills_;
-  mutable bool pair_fills_stale_ = true;
+  // The journal's fills of the pair: read once at start, then kept up to date from the fill events the
+  // journal stores (same rows, same order, duplicates dropped by trade id), so views never read SQLite on the
+  // loop.
+  void add_pair_fill(const OrderFilledEvent& fill);
+  std::vector<storage::StoredFill> pair_fills_;
+  std::set<std::string> pair_trade_ids_;
   EventBus::Subscription fill_subscription_;
 };
 

@@ -533,6 +533,7 @@ std::string ExchangeBase::place(TradeType side, const TradingPair& pair, Decimal
 }
 
 asio::awaitable<void> ExchangeBase::place_task(std::string client_order_id) {
+  if (submit_barrier_) co_await submit_barrier_();  // the journal has the order before the exchange does
   InFlightOrder* order = tracker_.find(client_order_id);
   if (!order) co_return;
   if (std::string reason = validate_order(*order); !reason.empty()) {

@@ -1,5 +1,8 @@
 #include "nectar/storage/trade_store.hpp"
 
+#include "nectar/connectors/exchange_base.hpp"
+#include "nectar/storage/journal_writer.hpp"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -263,6 +266,24 @@ void TradeStore::record_status(const std::string& connector, const std::string& 
   s.run();
 }
 
+StoredFill to_stored_fill(const std::string& connector, const OrderFilledEvent& f,
+                          const std::string& exchange_order_id) {
+  StoredFill out;
+  out.connector = connector;
+  out.trade_id = f.trade_id;
+  out.client_order_id = f.client_order_id;
+  out.exchange_order_id = exchange_order_id;
+  out.pair = f.pair;
+  out.trade_type = f.trade_type;
+  out.price = f.price;
+  out.amount = f.amount;
+  out.quote_amount = f.price.mul(f.amount);
+  out.fees = f.fee.flat_fees;
+  out.is_maker = f.is_maker;
+  out.timestamp_ms = f.timestamp_ms;
+  return out;
+}
+
 bool TradeStore::record_fill(const std::string& connector, const OrderFilledEvent& f,
                              const std::string& exchange_order_id) {
   Stmt s(db_,
@@ -277,7 +298,7 @@ bool TradeStore::record_fill(const std::string& connector, const OrderFilledEven
       .bind(6, to_string(f.trade_type))
       .bind(7, f.price.to_string())
       .bind(8, f.amount.to_string())
-      .bind(9, f.price.mul(f.amount).to_string())
+      .bind(9, to_stored_fill(connector, f, exchange_order_id).quote_amount.to_string())
       .bind(10, fees_text(f.fee.flat_fees))
       .bind(11, static_cast<int64_t>(f.is_maker ? 1 : 0))
       .bind(12, f.timestamp_ms);
@@ -385,7 +406,8 @@ std::vector<FundingPaymentEvent> TradeStore::funding_payments(const std::string&
 
 void TradeStore::save_positions(const std::string& connector, const std::vector<Position>& positions,
                                 int64_t timestamp_ms) {
-  exec("BEGIN IMMEDIATE");
+  // A savepoint: its own transaction alone, nested inside a batch (JournalWriter).
+  exec("SAVEPOINT save_positions");
   try {
     Stmt(db_, "DELETE FROM positions WHERE connector = ?").bind(1, connector).run();
     for (const auto& p : positions) {
@@ -403,11 +425,19 @@ void TradeStore::save_positions(const std::string& connector, const std::vector<
           .bind(9, timestamp_ms)
           .run();
     }
-    exec("COMMIT");
+    exec("RELEASE save_positions");
   } catch (...) {
-    exec("ROLLBACK");
+    exec("ROLLBACK TO save_positions; RELEASE save_positions");
     throw;
   }
+}
+
+void TradeStore::begin_batch() {
+  exec("BEGIN IMMEDIATE");
+}
+
+void TradeStore::commit_batch() {
+  exec("COMMIT");
 }
 
 std::vector<Position> TradeStore::positions(const std::string& connector) const {
@@ -432,8 +462,32 @@ std::vector<Position> TradeStore::positions(const std::string& connector) const 
 
 // ---------------------------------------------------------------------------------------------------------------
 
-OrderJournal::OrderJournal(Connector& connector, TradeStore& store) : connector_(connector), store_(store) {
+OrderJournal::OrderJournal(Connector& connector, TradeStore& store) : connector_(connector), store_(&store) {
   subscription_ = connector_.events().subscribe([this](const Event& e) { on_event(e); });
+}
+
+OrderJournal::OrderJournal(Connector& connector, JournalWriter& writer)
+    : connector_(connector), writer_(&writer) {
+  subscription_ = connector_.events().subscribe([this](const Event& e) { on_event(e); });
+  if (auto* base = dynamic_cast<ExchangeBase*>(&connector_)) {
+    auto ex = base->executor();
+    base->set_submit_barrier([&writer, ex]() { return writer.committed(ex); });
+  }
+}
+
+OrderJournal::~OrderJournal() {
+  if (writer_) {
+    if (auto* base = dynamic_cast<ExchangeBase*>(&connector_)) base->set_submit_barrier(nullptr);
+  }
+}
+
+void OrderJournal::write(std::function<void(TradeStore&)> op, bool durable) {
+  if (store_) {
+    op(*store_);
+    return;
+  }
+  writer_->post(std::move(op));
+  if (durable) writer_->wait_committed();
 }
 
 bool OrderJournal::sync_positions() {
@@ -444,7 +498,9 @@ bool OrderJournal::sync_positions() {
     return std::tie(a.pair, a.side) < std::tie(b.pair, b.side);
   });
   if (positions_saved_ && same_holding(now, last_positions_)) return false;
-  store_.save_positions(connector_.name(), now, wall_clock_ms());
+  write([name = connector_.name(), now, ts = wall_clock_ms()](TradeStore& s) {
+    s.save_positions(name, now, ts);
+  });
   last_positions_ = std::move(now);
   positions_saved_ = true;
   return true;
@@ -456,19 +512,32 @@ void OrderJournal::on_event(const Event& event) {
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, FundingPaymentEvent>) {
-          store_.record_funding(name, e);
+          write([name, e](TradeStore& s) { s.record_funding(name, e); });
         } else if constexpr (!requires { e.client_order_id; }) {
           // not order history (balances, position mode, liquidations)
         } else {
           const InFlightOrder* order = connector_.order(e.client_order_id);
-          if constexpr (std::is_same_v<T, OrderFilledEvent>) {
-            store_.record_fill(name, e, order ? order->exchange_order_id() : e.exchange_order_id);
-          }
-          if (!order) return;
           std::string reason;
           if constexpr (std::is_same_v<T, OrderFailedEvent>) reason = e.reason;
-          store_.save_order(name, *order);
-          store_.record_status(name, order->client_order_id(), order->state(), e.timestamp_ms, reason);
+          // One write per event, with copies: the writer thread must not touch the connector's objects.
+          std::optional<InFlightOrder> snapshot;
+          if (order) snapshot = *order;
+          std::optional<OrderFilledEvent> fill;
+          std::string exchange_id;
+          if constexpr (std::is_same_v<T, OrderFilledEvent>) {
+            fill = e;
+            exchange_id = order ? order->exchange_order_id() : e.exchange_order_id;
+          }
+          const bool durable = fill.has_value();
+          write(
+              [name, snapshot = std::move(snapshot), fill = std::move(fill), exchange_id, reason,
+               ts = e.timestamp_ms](TradeStore& s) {
+                if (fill) s.record_fill(name, *fill, exchange_id);
+                if (!snapshot) return;
+                s.save_order(name, *snapshot);
+                s.record_status(name, snapshot->client_order_id(), snapshot->state(), ts, reason);
+              },
+              durable);
         }
       },
       event);

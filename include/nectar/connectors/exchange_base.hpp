@@ -140,6 +140,10 @@ class ExchangeBase : public virtual Connector {
   /// Fetches balances now.
   boost::asio::awaitable<void> refresh_balances();
   OrderTracker& tracker() { return tracker_; }
+  /// Awaited by every placement before its request leaves (nullptr = none): the order journal makes it
+  /// wait for the submitted order's row to be committed, so no order reaches the exchange unjournaled.
+  using SubmitBarrier = std::function<boost::asio::awaitable<void>()>;
+  void set_submit_barrier(SubmitBarrier barrier) { submit_barrier_ = std::move(barrier); }
   ExchangeTimings& timings() { return timings_; }
   /// Counters for tests and the status view.
   uint64_t book_resyncs() const { return book_resyncs_; }
@@ -251,6 +255,7 @@ class ExchangeBase : public virtual Connector {
   virtual int order_leverage(const TradingPair&) const { return 1; }
 
  private:
+  SubmitBarrier submit_barrier_;
   struct BookState {
     TradingPair pair;
     OrderBook book;

@@ -37,8 +37,13 @@ struct StoredFill {
   int64_t timestamp_ms = 0;
 };
 
-/// Single-threaded (the connector's thread). Every write is its own transaction: a crash loses nothing that a
-/// call returned from.
+/// The row record_fill stores for a fill (quote amount = price × amount).
+StoredFill to_stored_fill(const std::string& connector, const OrderFilledEvent& fill,
+                          const std::string& exchange_order_id);
+
+/// One thread at a time (the connector's, or a JournalWriter's). Every write is its own transaction unless
+/// inside begin_batch()/commit_batch(): a crash loses nothing that a call (or a batch's commit) returned
+/// from.
 class TradeStore {
  public:
   /// Opens or creates the database (and its tables). Throws StorageError naming the file and the problem.
@@ -70,6 +75,9 @@ class TradeStore {
                       int64_t timestamp_ms);
   /// The last stored positions of `connector`, by pair then side.
   std::vector<Position> positions(const std::string& connector) const;
+  /// One transaction around the writes until commit_batch() (JournalWriter's batches).
+  void begin_batch();
+  void commit_batch();
 
  private:
   void exec(const char* sql) const;
@@ -77,12 +85,24 @@ class TradeStore {
   std::string path_;
 };
 
+class JournalWriter;
+
 /// Writes everything a connector does to a TradeStore: each order when submitted (before its request leaves),
 /// every state change and fill, funding payments, and (sync_positions) the positions of a perpetual
-/// connector. Keep it alive as long as the connector runs.
+/// connector. Keep it alive as long as the connector runs; subscribe it before the strategy so that it sees
+/// every event first.
 class OrderJournal {
  public:
+  /// Writes on the connector's thread, each in its own transaction.
   OrderJournal(Connector& connector, TradeStore& store);
+  /// Writes off the event loop, through the writer's thread, with the durability points where they matter:
+  /// an order's placement request leaves only after its submitted row is committed (ExchangeBase's submit
+  /// barrier, awaited without blocking the loop), and a fill reaches the listeners after this one (the
+  /// strategy) only once its row is committed. Status rows, order updates, funding and positions are queued
+  /// and committed in batches; a kill -9 between a status change and its commit leaves the order active in
+  /// the journal, and the restart reconciles it from the exchange.
+  OrderJournal(Connector& connector, JournalWriter& writer);
+  ~OrderJournal();
   /// Stores the connector's positions when they differ from the last stored ones by more than the mark price
   /// (amount, entry price, side, leverage). Call regularly (the strategy runner does, every tick). Returns
   /// true when it wrote; false for spot connectors.
@@ -90,8 +110,11 @@ class OrderJournal {
 
  private:
   void on_event(const Event& event);
+  /// Runs now (store_) or queues (writer_); `durable` waits for its commit.
+  void write(std::function<void(TradeStore&)> op, bool durable = false);
   Connector& connector_;
-  TradeStore& store_;
+  TradeStore* store_ = nullptr;
+  JournalWriter* writer_ = nullptr;
   EventBus::Subscription subscription_;
   std::vector<Position> last_positions_;
   bool positions_saved_ = false;
