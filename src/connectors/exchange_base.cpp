@@ -83,10 +83,17 @@ void ExchangeBase::start() {
   public_ws_ = std::make_unique<net::ManagedWebSocket>(ex_, pub);
   public_ws_->on_open([this](net::ManagedWebSocket& ws) -> asio::awaitable<void> {
     public_down_since_ms_ = 0;
-    for (auto& [pair, st] : books_) st.synced = false;
+    for (auto& [pair, st] : books_) {
+      st.synced = false;  // until the new subscription's snapshot
+      st.resync_pending = true;
+      ++st.resync_generation;
+    }
     // Subscriptions name exchange symbols, which come with the trading rules.
     while (rules_.empty() && !stopping_) co_await sleep(100ms);
     for (auto& msg : public_subscriptions(config_.trading_pairs)) co_await ws.send(msg);
+    // A snapshot that does not come is asked for again, as after a gap.
+    for (auto& [pair, st] : books_)
+      if (!st.synced) spawn(book_resync_watch(pair, ++st.resync_generation, false), "book snapshot watch");
   });
   public_ws_->on_message([this](std::string_view msg) {
     try {
@@ -163,7 +170,7 @@ ConnectorStatus ExchangeBase::status() const {
   ConnectorStatus s;
   s.trading_rules = !rules_.empty();
   s.order_books = !books_.empty();
-  for (const auto& [pair, st] : books_) s.order_books = s.order_books && st.ever_synced;
+  for (const auto& [pair, st] : books_) s.order_books = s.order_books && st.served();
   s.balances = balances_ready_;
   s.user_stream = user_stream_ready_;
   s.orders_reconciled = !restored_unreconciled_;
@@ -339,23 +346,72 @@ OrderBook* ExchangeBase::book_for_symbol(std::string_view exchange_symbol) {
 
 const OrderBook* ExchangeBase::order_book(const TradingPair& pair) const {
   auto it = books_.find(pair);
-  return it == books_.end() ? nullptr : &it->second.book;
+  return it == books_.end() || !it->second.served() ? nullptr : &it->second.book;
 }
 
 void ExchangeBase::mark_book_synced(const TradingPair& pair) {
   auto it = books_.find(pair);
   if (it == books_.end()) return;
-  it->second.synced = true;
-  it->second.ever_synced = true;
+  auto& st = it->second;
+  if (st.resyncing) spdlog::info("{}: order book {} back in sync", config_.id, pair.str());
+  st.resyncing = false;
+  st.synced = true;
+  st.rest_snapshot = false;
+  st.resync_pending = false;
+  ++st.resync_generation;
 }
 
 void ExchangeBase::request_book_resync(const TradingPair& pair, std::string_view reason) {
   auto it = books_.find(pair);
-  if (it == books_.end() || !it->second.synced) return;  // one resync at a time per book
-  it->second.synced = false;
+  if (it == books_.end() || it->second.resync_pending) return;  // one resync at a time per book
+  auto& st = it->second;
+  // A REST snapshot stays served: the diff that did not fit it was not applied.
+  st.synced = false;
+  st.resync_pending = true;
+  st.resyncing = true;
   ++book_resyncs_;
-  spdlog::warn("{}: order book {} out of sync ({}), resyncing", config_.id, pair.str(), reason);
-  spawn(send_public(book_resync_messages(pair)), "book resync");
+  spdlog::warn("{}: order book {} out of sync ({}), not served until resynced", config_.id, pair.str(),
+               reason);
+  spawn(book_resync_watch(pair, ++st.resync_generation, true), "book resync");
+}
+
+asio::awaitable<void> ExchangeBase::book_resync_watch(TradingPair pair, uint64_t generation, bool ask_first) {
+  auto moot = [this, &pair, generation] {
+    auto it = books_.find(pair);
+    return stopping_ || it == books_.end() || it->second.resync_generation != generation;
+  };
+  std::chrono::milliseconds wait = timings_.book_resync_timeout;
+  for (int attempt = 1;; ++attempt) {
+    if (ask_first || attempt > 1) {
+      try {
+        co_await send_public(book_resync_messages(pair));
+      } catch (const std::exception& e) {
+        spdlog::warn("{}: asking for a fresh {} order book failed: {}", config_.id, pair.str(), e.what());
+      }
+    }
+    co_await sleep(wait);
+    if (moot()) co_return;
+    spdlog::warn(
+        "{}: no {} order book snapshot {} ms after asking (attempt {}): serving one from REST and "
+        "asking again",
+        config_.id, pair.str(), wait.count(), attempt);
+    co_await install_rest_snapshot(pair);
+    if (moot()) co_return;
+    wait = std::min(wait * 2, timings_.book_resync_backoff_max);
+  }
+}
+
+asio::awaitable<void> ExchangeBase::install_rest_snapshot(TradingPair pair) {
+  try {
+    OrderBook fresh;
+    co_await fetch_order_book_snapshot(pair, fresh);
+    auto it = books_.find(pair);
+    if (it == books_.end() || it->second.synced) co_return;  // the stream was quicker
+    it->second.book = std::move(fresh);
+    it->second.rest_snapshot = true;
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: REST order book for {} failed: {}", config_.id, pair.str(), e.what());
+  }
 }
 
 asio::awaitable<void> ExchangeBase::send_public(std::vector<std::string> messages) {
@@ -398,14 +454,9 @@ asio::awaitable<void> ExchangeBase::book_fallback_loop() {
     const bool down_long = public_ws_ && !public_ws_->connected() && public_down_since_ms_ != 0 &&
                            wall_clock_ms() - public_down_since_ms_ > timings_.book_rest_fallback.count();
     if (!down_long || rules_.empty()) continue;
-    for (auto& [pair, st] : books_) {
-      try {
-        co_await fetch_order_book_snapshot(pair, st.book);
-        st.ever_synced = true;
-      } catch (const std::exception& e) {
-        spdlog::warn("{}: REST order book for {} failed: {}", config_.id, pair.str(), e.what());
-      }
-    }
+    std::vector<TradingPair> pairs;
+    for (const auto& [pair, st] : books_) pairs.push_back(pair);
+    for (const auto& pair : pairs) co_await install_rest_snapshot(pair);
     co_await sleep(timings_.book_rest_fallback);
   }
 }

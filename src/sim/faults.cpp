@@ -13,6 +13,20 @@ void FaultInjector::drop_all_websockets() {
   if (listener) listener();
 }
 
+void FaultInjector::drop_websocket_messages_containing(std::string needle) {
+  std::lock_guard lock(mutex_);
+  ws_drop_filter_on_.store(!needle.empty());
+  ws_drop_needle_ = std::move(needle);
+}
+
+bool FaultInjector::consume_drop_websocket_message(std::string_view message) {
+  if (!ws_drop_filter_on_.load()) return false;
+  std::lock_guard lock(mutex_);
+  if (ws_drop_needle_.empty() || message.find(ws_drop_needle_) == std::string_view::npos) return false;
+  ws_messages_dropped_.fetch_add(1);
+  return true;
+}
+
 void FaultInjector::fail_next_rest(int count, int http_status, std::string body) {
   std::lock_guard lock(mutex_);
   fail_status_ = http_status;
@@ -35,6 +49,8 @@ void FaultInjector::reset() {
   skip_sequence_.store(0);
   corrupt_checksum_.store(0);
   std::lock_guard lock(mutex_);
+  ws_drop_filter_on_.store(false);
+  ws_drop_needle_.clear();
   fail_rest_.store(0);
   fail_status_ = 500;
   fail_body_.clear();

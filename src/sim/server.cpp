@@ -160,7 +160,9 @@ void WsSession::send(std::string text) {
   // dispatch runs inline on the server thread (the usual case) and hops there from any other thread.
   asio::dispatch(impl_->ws.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
     auto& s = self->impl();
-    if (!s.open || s.close_requested || s.faults->websockets_muted()) return;
+    if (!s.open || s.close_requested || s.faults->websockets_muted() ||
+        s.faults->consume_drop_websocket_message(text))
+      return;
     s.queue.push_back(std::move(text));
     start_writer(self);
   });

@@ -135,11 +135,36 @@ void PureMarketMaking::cancel_all() {
   }
 }
 
+void PureMarketMaking::hold_quotes() {
+  const std::vector<std::string> live = active_order_ids();
+  if (!stats_.holding && !live.empty())
+    spdlog::warn(
+        "pure market making: the {} order book is out of sync: cancelling {} quote(s) until it is back",
+        config_.pair.str(), live.size());
+  stats_.holding = stats_.holding || !live.empty();
+  for (const auto& id : live) {
+    const InFlightOrder* o = connector_.order(id);
+    if (o && o->state() == OrderState::kPendingCancel) continue;
+    connector_.cancel(config_.pair, id);
+    ++stats_.orders_cancelled;
+  }
+}
+
 void PureMarketMaking::tick() {
-  if (stats_.killed || !connector_.ready()) return;
+  if (stats_.killed) return;
   const OrderBook* book = connector_.order_book(config_.pair);
+  if (!book) {
+    hold_quotes();  // never quote from, or keep quotes made from, a book that is not known good
+    return;
+  }
+  if (stats_.holding) {
+    spdlog::info("pure market making: the {} order book is back in sync: quoting again", config_.pair.str());
+    stats_.holding = false;
+    next_refresh_ = {};  // the held quotes were cancelled: a new ladder goes out now
+  }
+  if (!connector_.ready()) return;
   const TradingRule* rule = connector_.trading_rule(config_.pair);
-  if (!book || !rule) return;
+  if (!rule) return;
   const auto mid = book->mid_price();
   if (!mid) return;
   const auto now = std::chrono::steady_clock::now();

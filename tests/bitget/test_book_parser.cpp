@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "nectar/connectors/bitget/book_parser.hpp"
+#include "support/crc32_reference.hpp"
 
 using namespace nectar;
 using namespace nectar::bitget;
+using nectar::testing_support::reference_crc32;
 
 namespace {
 
@@ -67,6 +69,25 @@ TEST(BitgetBookParser, SeqGapIsReported) {
   EXPECT_NE(p.last_error().find("expected 1042"), std::string::npos) << p.last_error();
 }
 
+// A diff that skipped a sequence number is detected before anything of it is applied: the book stays as the
+// last good message left it (the caller then marks it unsynced and resyncs).
+TEST(BitgetBookParser, SeqGapLeavesTheBookAsItWas) {
+  Books b;
+  b.books["BTCUSDT"];
+  BookParser p;
+  ASSERT_EQ(p.apply(kSnapshot, false, b), BookOutcome::kSnapshot);
+  std::string gap = kUpdate;
+  gap.replace(gap.find("1042"), 4, "1043");
+  ASSERT_EQ(p.apply(gap, false, b), BookOutcome::kSeqGap);
+  const auto& book = b.books["BTCUSDT"];
+  EXPECT_EQ(book.last_update_id(), 1041u);
+  ASSERT_EQ(book.ask_count(), 2u);
+  EXPECT_EQ(book.ask(0).price_text.view(), "65000.0");  // the diff would have removed it
+  EXPECT_EQ(book.bid(1).size_text.view(), "1.5000");    // and changed this one to 1.2000
+  std::string scratch;
+  EXPECT_EQ(book_checksum(book, scratch), 578213308);
+}
+
 TEST(BitgetBookParser, BadChecksumIsReportedAndCanBeSkipped) {
   Books b;
   b.books["BTCUSDT"];
@@ -119,34 +140,6 @@ TEST(BitgetBookParser, AcceptsNumericLevels) {
 
 namespace {
 
-// Bit-at-a-time CRC32 (zlib's reflected polynomial): the reference for the fast implementation.
-uint32_t reference_crc32(std::string_view data) {
-  uint32_t crc = 0xFFFFFFFFu;
-  for (unsigned char c : data) {
-    crc ^= c;
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
-  return ~crc;
-}
-
-// The checksum text the spec describes, built the obvious way.
-std::string reference_text(const OrderBook& book) {
-  std::vector<std::string> parts;
-  for (std::size_t i = 0; i < 25; ++i) {
-    if (i < book.bid_count()) {
-      parts.emplace_back(book.bid(i).price_text.view());
-      parts.emplace_back(book.bid(i).size_text.view());
-    }
-    if (i < book.ask_count()) {
-      parts.emplace_back(book.ask(i).price_text.view());
-      parts.emplace_back(book.ask(i).size_text.view());
-    }
-  }
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : ":") + p;
-  return out;
-}
-
 std::string books_message(std::string_view action, std::string_view data) {
   return std::string(R"({"action":")") + std::string(action) +
          R"(","arg":{"instType":"SPOT","channel":"books","instId":"BTCUSDT"},"data":[)" + std::string(data) +
@@ -154,59 +147,6 @@ std::string books_message(std::string_view action, std::string_view data) {
 }
 
 }  // namespace
-
-TEST(BitgetBookParser, Crc32MatchesTheBitwiseReference) {
-  std::mt19937 rng(3);
-  std::string data(1200, '\0');
-  for (auto& c : data) c = static_cast<char>(rng());
-  for (std::size_t n = 0; n <= 1100; n += (n < 200 ? 1 : 7)) {
-    for (std::size_t offset : {0u, 1u, 5u}) {
-      const std::string_view s(data.data() + offset, n);
-      ASSERT_EQ(crc32_update(0, s), reference_crc32(s)) << "n=" << n << " offset=" << offset;
-      // Incremental: any split gives the same CRC.
-      const std::size_t cut = n / 3;
-      ASSERT_EQ(crc32_update(crc32_update(0, s.substr(0, cut)), s.substr(cut)), reference_crc32(s)) << n;
-    }
-  }
-  EXPECT_EQ(static_cast<int32_t>(crc32_update(0, "43231.1:4:43232.8:9:43231:6:43232.9:8")), -1504501796);
-  EXPECT_EQ(static_cast<int32_t>(crc32_update(0, "3366.1:7:3366.8:9:3368:8:3372:8")), 831078360);
-}
-
-// Both checksum entry points against the spec's recipe, over short, one-sided, empty and maximal books
-// (25 levels a side of 31-character texts: the longest text the gather buffer must hold).
-TEST(BitgetBookParser, ChecksumMatchesTheReferenceForAnyShapeOfBook) {
-  auto lv = [](std::string_view p, std::string_view s) {
-    return LevelUpdate{Decimal::parse(p), Decimal::parse(s), p, s};
-  };
-  std::mt19937 rng(5);
-  std::vector<std::string> texts;
-  texts.reserve(4000);
-  for (int shape = 0; shape < 60; ++shape) {
-    const std::size_t nb = shape == 0 ? 0 : rng() % 32, na = shape == 1 ? 0 : rng() % 32;
-    std::vector<LevelUpdate> bids, asks;
-    texts.clear();
-    for (std::size_t i = 0; i < nb + na; ++i) {
-      // Prices with 1..16 integer digits and 0..14 decimals: 1 to 31 characters.
-      const bool bid = i < nb;
-      const std::size_t level = bid ? i : i - nb;
-      const std::size_t frac = shape % 3 == 2 ? 14 : rng() % 8;
-      const std::string decimals = frac ? "." + std::string(frac, static_cast<char>('0' + rng() % 10)) : "";
-      const std::string integer = bid ? std::to_string(1000000 - level) : std::to_string(1000001 + level);
-      texts.push_back((shape % 3 == 2 ? std::string(16 - integer.size(), '9') : "") + integer + decimals);
-      std::string size = std::to_string(1 + rng() % 99);
-      if (shape % 3 == 2) size = std::string(12 - size.size(), '1') + size + "." + std::string(18, '7');
-      texts.push_back(size);
-      (bid ? bids : asks).push_back(lv(texts[texts.size() - 2], texts.back()));
-    }
-    OrderBook book;
-    book.apply_snapshot(bids, asks, 1);
-    const std::string expected = reference_text(book);
-    std::string scratch;
-    ASSERT_EQ(book_checksum(book, scratch), static_cast<int32_t>(reference_crc32(expected))) << shape;
-    ASSERT_EQ(scratch, expected);
-    ASSERT_EQ(book_checksum(book), static_cast<int32_t>(reference_crc32(expected))) << shape;
-  }
-}
 
 // The level scanner's fast path and its fallbacks must read the same values and keep the same texts.
 TEST(BitgetBookParser, LevelTextsInEveryFormKeepTheirValueAndText) {

@@ -136,8 +136,10 @@ TEST_F(PaperTradeThroughTest, FallbackNeverCountsTradesAtTheOrderPrice) {
 
 // Volume that leaves the book beyond the order's price without trading (a cancellation) is not a fill: only
 // the public trades count. The fallback cannot tell the two apart inside its trade-through window.
+// The fallback goes first: it sees a trade only as a change of the last trade price, so it must not follow a
+// trade at the same price (docs/paper-trade.md).
 TEST_F(PaperTradeThroughTest, CancellationsBeyondThePriceAreNotTradedVolume) {
-  for (const bool public_trades : {true, false}) {
+  for (const bool public_trades : {false, true}) {
     SCOPED_TRACE(public_trades ? "public trades" : "book-change fallback");
     if (conn) drop_connector();
     start_paper(public_trades);

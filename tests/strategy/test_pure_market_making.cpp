@@ -156,7 +156,8 @@ TEST_F(PmmOnBitget, QuotesRefreshesAndWaitsAfterAFill) {
   tick();
   ASSERT_TRUE(eventually([&] { return sim_orders().empty(); })) << "stale orders not cancelled";
   // The strategy acts on what its connector has seen: wait for the cancel acks there, not on the simulator.
-  ASSERT_TRUE(eventually([&] { return pmm->active_order_ids().empty(); })) << "the strategy never saw the cancels";
+  ASSERT_TRUE(eventually([&] { return pmm->active_order_ids().empty(); }))
+      << "the strategy never saw the cancels";
   tick();
   ASSERT_TRUE(eventually([&] { return sim_orders().size() == 2; }));
   EXPECT_NE(on_client([&] { return pmm->active_order_ids(); }), first);
@@ -197,3 +198,40 @@ TEST_F(PmmOnBitget, KillSwitchCancelsAndStops) {
 }
 
 }  // namespace
+
+// A book whose sequence broke is not quoted from: the strategy cancels its quotes and places none until the
+// connector has a good book again (here the resync snapshot is withheld, so only the REST fallback brings it
+// back).
+TEST_F(PmmOnBitget, HoldsItsQuotesWhileTheBookIsOutOfSync) {
+  PmmConfig c = base_config();
+  c.order_amount = "0.001"_d;
+  make(c);
+  on_client([&] {
+    conn->timings().book_resync_timeout = 1500ms;
+    return 0;
+  });
+  tick();
+  ASSERT_TRUE(eventually([&] { return sim_orders().size() == 2; }, 5s)) << "no quotes placed";
+  sim->faults().drop_websocket_messages_containing(R"("action":"snapshot")");
+  sim->set_activity_paused(false);
+  sim->faults().skip_next_sequence(1);
+  ASSERT_TRUE(eventually([&] { return conn->order_book(kBtc) == nullptr; }, 5s)) << "gap not detected";
+  EXPECT_FALSE(on_client([&] { return conn->ready(); })) << "ready() with an out-of-sync book";
+  tick();
+  EXPECT_TRUE(on_client([&] { return pmm->stats().holding; }));
+  ASSERT_TRUE(eventually([&] { return sim_orders().empty(); }, 5s)) << "quotes left on a stale book";
+  // Ticks while unsynced place nothing.
+  for (int i = 0; i < 3 && on_client([&] { return conn->order_book(kBtc) == nullptr; }); ++i) {
+    tick();
+    std::this_thread::sleep_for(100ms);
+    EXPECT_TRUE(sim_orders().empty()) << "quoted from an out-of-sync book";
+  }
+  // The REST snapshot makes the book good again: quoting resumes.
+  ASSERT_TRUE(eventually([&] { return conn->order_book(kBtc) != nullptr; }, 5s)) << "no REST fallback";
+  sim->set_activity_paused(true);
+  ASSERT_TRUE(eventually([&] { return pmm->active_order_ids().empty(); }, 5s));
+  tick();
+  EXPECT_FALSE(on_client([&] { return pmm->stats().holding; }));
+  EXPECT_TRUE(eventually([&] { return sim_orders().size() == 2; }, 5s)) << "quoting did not resume";
+  sim->faults().drop_websocket_messages_containing("");
+}

@@ -84,6 +84,10 @@ struct ExchangeTimings {
       1500};  ///< do not poll an order the exchange may not know yet
   std::chrono::milliseconds book_rest_fallback{
       10000};  ///< public stream down this long: serve REST snapshots
+  /// A resync's snapshot not here after this long: serve a REST snapshot meanwhile and ask again, waiting
+  /// twice as long each time (up to book_resync_backoff_max).
+  std::chrono::milliseconds book_resync_timeout{5000};
+  std::chrono::milliseconds book_resync_backoff_max{60000};
   std::chrono::milliseconds ws_read_timeout{30000};
   std::chrono::milliseconds position_poll{10000};  ///< perpetuals: REST positions as a safety net
   std::chrono::milliseconds funding_poll{60000};   ///< perpetuals: funding payment bills
@@ -223,8 +227,10 @@ class ExchangeBase : public virtual Connector {
   std::string symbol_for_pair(const TradingPair& pair) const;  ///< "" when unknown
   /// The book of a subscribed pair by exchange symbol (hot path), or nullptr.
   OrderBook* book_for_symbol(std::string_view exchange_symbol);
+  /// The stream delivered a snapshot of the pair's book: it is served again.
   void mark_book_synced(const TradingPair& pair);
-  /// Marks the book stale and asks the exchange for a fresh snapshot.
+  /// Marks the book stale (order_book() gives nullptr, ready() false) and asks the exchange for a fresh
+  /// snapshot; when none comes, asks again with back-off and serves REST snapshots meanwhile.
   void request_book_resync(const TradingPair& pair, std::string_view reason);
   void record_public_trade(const TradingPair& pair, Decimal price);
   /// Exchange code calls this for every new trade it parses from the public trade channel (price, size, taker
@@ -256,12 +262,23 @@ class ExchangeBase : public virtual Connector {
 
  private:
   SubmitBarrier submit_barrier_;
+  // A book is served (order_book(), ready()) only while it is known good: synced from the stream's snapshot
+  // and diffs, or a REST snapshot taken while the stream cannot give one.
   struct BookState {
     TradingPair pair;
     OrderBook book;
-    bool synced = false;
-    bool ever_synced = false;
+    bool synced = false;             ///< stream snapshot, every diff since in sequence
+    bool rest_snapshot = false;      ///< holds a REST snapshot (stream down, or its resync snapshot missing)
+    bool resync_pending = false;     ///< a watch waits for the stream's snapshot
+    bool resyncing = false;          ///< after a gap or a bad checksum (logged when it ends)
+    uint64_t resync_generation = 0;  ///< ends a resync watch that a newer event made moot
+    bool served() const { return synced || rest_snapshot; }
   };
+  /// Waits for the stream's snapshot; when it does not come, serves a REST snapshot and asks again with
+  /// back-off. `ask_first`: ask at once (after a gap; a fresh subscription has just asked).
+  boost::asio::awaitable<void> book_resync_watch(TradingPair pair, uint64_t generation, bool ask_first);
+  /// Takes a REST snapshot of the pair's book; installs it unless the stream synced the book meanwhile.
+  boost::asio::awaitable<void> install_rest_snapshot(TradingPair pair);
   std::string place(TradeType side, const TradingPair& pair, Decimal amount, OrderType type, Decimal price,
                     PositionAction action);
   boost::asio::awaitable<void> place_task(std::string client_order_id);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace nectar::sim {
 
@@ -31,6 +32,13 @@ struct FaultInjector {
   /// protocol-level pings are still answered).
   void mute_websockets(bool muted) noexcept { ws_muted_.store(muted); }
   bool websockets_muted() const noexcept { return ws_muted_.load(); }
+  /// While `needle` is not empty the server silently discards every outgoing WebSocket message containing it
+  /// (e.g. a book snapshot that never arrives); "" stops it.
+  void drop_websocket_messages_containing(std::string needle);
+  /// Server side: true when `message` is to be discarded (and counts it).
+  bool consume_drop_websocket_message(std::string_view message);
+  /// How many messages drop_websocket_messages_containing discarded.
+  uint64_t websocket_messages_dropped() const noexcept { return ws_messages_dropped_.load(); }
   /// How many times drop_all_websockets() was called.
   uint64_t websocket_drops() const noexcept { return ws_drops_.load(); }
 
@@ -78,13 +86,16 @@ struct FaultInjector {
 
   std::atomic<bool> ws_muted_{false};
   std::atomic<uint64_t> ws_drops_{0};
+  std::atomic<bool> ws_drop_filter_on_{false};  // fast path: no lock while no filter is set
+  std::atomic<uint64_t> ws_messages_dropped_{0};
+  std::string ws_drop_needle_;  // guarded by mutex_
   std::atomic<int> fail_rest_{0};
   std::atomic<int> rate_limit_rest_{0};
   std::atomic<int64_t> rest_delay_ms_{0};
   std::atomic<int> timeout_rest_{0};
   std::atomic<int> skip_sequence_{0};
   std::atomic<int> corrupt_checksum_{0};
-  std::mutex mutex_;  // guards fail_status_, fail_body_ and drop_listener_
+  std::mutex mutex_;  // guards fail_status_, fail_body_, ws_drop_needle_ and drop_listener_
   int fail_status_ = 500;
   std::string fail_body_;
   std::function<void()> drop_listener_;

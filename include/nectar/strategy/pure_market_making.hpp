@@ -61,6 +61,7 @@ struct PmmStats {
   Decimal start_value;  ///< portfolio value in quote at start
   Decimal value;        ///< at the last tick
   bool killed = false;
+  bool holding = false;  ///< the book is out of sync: quotes cancelled, none placed until it is back
 };
 
 /// Runs on the connector's thread: call tick() periodically (e.g. every second).
@@ -83,6 +84,8 @@ class PureMarketMaking {
 
  private:
   void on_event(const Event& event);
+  /// The pair's book is not served (out of sync): cancel the quotes made from it and place none.
+  void hold_quotes();
   Decimal portfolio_value(Decimal mid) const;
 
   Connector& connector_;

@@ -33,7 +33,7 @@ struct Push {
 std::optional<Push> read_push(std::string_view message, json::value& doc, const std::string& connector,
                               std::string_view stream) {
   boost::system::error_code ec;
-  doc = json::parse(message, ec);
+  doc = nectar::json::parse_exact(message, ec);
   if (ec || !doc.is_object()) throw std::runtime_error("not JSON");
   const auto& m = doc.get_object();
   if (auto event = str_or(m, "event"); !event.empty()) {
@@ -258,7 +258,7 @@ asio::awaitable<void> BitgetCommon<Base>::open_private_stream(net::ManagedWebSoc
     std::string_view reply = co_await ws.read_direct(10s);
     if (reply == "pong") continue;
     boost::system::error_code ec;
-    json::value doc = json::parse(reply, ec);
+    json::value doc = nectar::json::parse_exact(reply, ec);
     if (ec || !doc.is_object()) continue;
     const auto& m = doc.get_object();
     const std::string_view event = str_or(m, "event");

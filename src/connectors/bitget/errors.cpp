@@ -1,106 +1,114 @@
 #include "nectar/connectors/bitget/errors.hpp"
 
 #include <array>
-#include <cctype>
-#include <string>
+
+#include "nectar/connectors/error_table.hpp"
 
 namespace nectar::bitget {
 
 namespace {
 
-bool contains(std::string_view text, std::string_view word) {
-  if (word.size() > text.size()) return false;
-  for (std::size_t i = 0; i + word.size() <= text.size(); ++i) {
-    bool same = true;
-    for (std::size_t j = 0; j < word.size() && same; ++j) {
-      same = std::tolower(static_cast<unsigned char>(text[i + j])) ==
-             std::tolower(static_cast<unsigned char>(word[j]));
-    }
-    if (same) return true;
-  }
-  return false;
-}
+using K = ErrorKind;
 
-// Codes Bitget uses for "no such order" across spot and futures (shared/protocols/bitget.md §6).
-constexpr std::array<std::string_view, 11> kNotFound = {"43001", "40768", "40109", "80011", "40819", "43020",
-                                                        "43025", "45057", "31007", "43033", "43004"};
+// Bitget's codes (shared/protocols/bitget.md §6), spot and futures, tried in order.
+constexpr std::array kRules = std::to_array<ErrorRule>({
+    // "no such order"
+    {"43001", K::kOrderNotFound},
+    {"40768", K::kOrderNotFound},
+    {"40109", K::kOrderNotFound},
+    {"80011", K::kOrderNotFound},
+    {"40819", K::kOrderNotFound},
+    {"43020", K::kOrderNotFound},
+    {"43025", K::kOrderNotFound},
+    {"45057", K::kOrderNotFound},
+    {"31007", K::kOrderNotFound},
+    {"43033", K::kOrderNotFound},
+    {"43004", K::kOrderNotFound},
+    {"40006", K::kBadApiKey},
+    {"40001", K::kBadApiKey},
+    {"30011", K::kBadApiKey},
+    {"40009", K::kBadSignature},
+    {"40002", K::kBadSignature},
+    {"30015", K::kBadSignature},
+    {"40012", K::kBadPassphrase},
+    {"40011", K::kBadPassphrase},
+    {"30012", K::kBadPassphrase},
+    {"40008", K::kTimestamp},
+    {"40005", K::kTimestamp},
+    {"40003", K::kTimestamp},
+    {"30013", K::kTimestamp},
+    {"30014", K::kTimestamp},
+    {"40014", K::kPermission},
+    {"40018", K::kPermission},
+    {"40037", K::kPermission},
+    {"429", K::kRateLimit},
+    {"30006", K::kRateLimit},
+    {"30007", K::kRateLimit},
+    {"40010", K::kRateLimit},
+    {"43012", K::kInsufficientBalance},
+    {"40762", K::kInsufficientBalance},
+    {"40754", K::kInsufficientBalance},
+    {"43013", K::kInsufficientBalance},
+    {"13009", K::kInsufficientBalance},
+    {"43011", K::kInvalidPrice},
+    {"40815", K::kInvalidPrice},
+    // Size-or-price codes: the message says which.
+    {"45110", K::kInvalidPrice, "price", "quantity"},
+    {"45110", K::kInvalidAmount},
+    {"45111", K::kInvalidPrice, "price", "quantity"},
+    {"45111", K::kInvalidAmount},
+    {"43006", K::kInvalidPrice, "price", "quantity"},
+    {"43006", K::kInvalidAmount},
+    {"40808", K::kInvalidPrice, "price", "quantity"},
+    {"40808", K::kInvalidAmount},
+    {"43008", K::kInvalidPrice, "price", "quantity"},
+    {"43008", K::kInvalidAmount},
+    {"40034", K::kUnknownSymbol, "symbol"},
+    // The login failure event names the field that failed.
+    {"30005", K::kBadPassphrase, "passphrase"},
+    {"30005", K::kBadSignature, "sign"},
+    {"30005", K::kTimestamp, "timestamp"},
+    {"30005", K::kBadApiKey, "key"},
+    {"30005", K::kOther},
+    {"40017", K::kInvalidOrder},
+    {"40019", K::kInvalidOrder},
+    {"40020", K::kInvalidOrder},
+    {"40034", K::kInvalidOrder},
+    {"40007", K::kInvalidOrder},
+    {"40774", K::kInvalidOrder},
+    {"30016", K::kInvalidOrder},
+});
 
-std::string_view plain_words(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kBadApiKey:
-      return "Bitget does not recognise the API key (check it, and that it belongs to this environment: demo "
-             "keys only work for demo trading)";
-    case ErrorKind::kBadSignature:
-      return "Bitget rejected the request signature: the secret key is wrong";
-    case ErrorKind::kBadPassphrase:
-      return "Bitget rejected the passphrase: use the one chosen when the API key was created";
-    case ErrorKind::kTimestamp:
-      return "Bitget rejected the request time: this machine's clock is more than 30 s off (resyncing)";
-    case ErrorKind::kPermission:
-      return "the API key lacks the permission for this call, or this IP address is not whitelisted";
-    case ErrorKind::kInsufficientBalance:
-      return "insufficient balance";
-    case ErrorKind::kOrderNotFound:
-      return "Bitget does not know this order";
-    case ErrorKind::kRateLimit:
-      return "rate limited by Bitget";
-    case ErrorKind::kInvalidPrice:
-      return "invalid price";
-    case ErrorKind::kInvalidAmount:
-      return "invalid order size";
-    case ErrorKind::kUnknownSymbol:
-      return "unknown symbol";
-    case ErrorKind::kInvalidOrder:
-      return "order rejected";
-    default:
-      return "request failed";
-  }
-}
+constexpr std::array kWords = std::to_array<ErrorWords>({
+    {K::kBadApiKey,
+     "Bitget does not recognise the API key (check it, and that it belongs to this environment: demo keys "
+     "only "
+     "work for demo trading)"},
+    {K::kBadSignature, "Bitget rejected the request signature: the secret key is wrong"},
+    {K::kBadPassphrase, "Bitget rejected the passphrase: use the one chosen when the API key was created"},
+    {K::kTimestamp,
+     "Bitget rejected the request time: this machine's clock is more than 30 s off (resyncing)"},
+    {K::kPermission, "the API key lacks the permission for this call, or this IP address is not whitelisted"},
+    {K::kInsufficientBalance, "insufficient balance"},
+    {K::kOrderNotFound, "Bitget does not know this order"},
+    {K::kRateLimit, "rate limited by Bitget"},
+    {K::kInvalidPrice, "invalid price"},
+    {K::kInvalidAmount, "invalid order size"},
+    {K::kUnknownSymbol, "unknown symbol"},
+    {K::kInvalidOrder, "order rejected"},
+});
+
+constexpr ErrorTable kTable{"bitget", kRules, kWords, "request failed"};
 
 }  // namespace
 
 ErrorKind error_kind(std::string_view code, std::string_view message) {
-  for (auto c : kNotFound)
-    if (code == c) return ErrorKind::kOrderNotFound;
-  if (code == "40006" || code == "40001" || code == "30011") return ErrorKind::kBadApiKey;
-  if (code == "40009" || code == "40002" || code == "30015") return ErrorKind::kBadSignature;
-  if (code == "40012" || code == "40011" || code == "30012") return ErrorKind::kBadPassphrase;
-  if (code == "40008" || code == "40005" || code == "40003" || code == "30013" || code == "30014")
-    return ErrorKind::kTimestamp;
-  if (code == "40014" || code == "40018" || code == "40037") return ErrorKind::kPermission;
-  if (code == "429" || code == "30006" || code == "30007" || code == "40010") return ErrorKind::kRateLimit;
-  if (code == "43012" || code == "40762" || code == "40754" || code == "43013" || code == "13009")
-    return ErrorKind::kInsufficientBalance;
-  if (code == "43011" || code == "40815") return ErrorKind::kInvalidPrice;
-  if (code == "45110" || code == "45111" || code == "43006" || code == "40808" || code == "43008")
-    return contains(message, "price") && !contains(message, "quantity") ? ErrorKind::kInvalidPrice
-                                                                        : ErrorKind::kInvalidAmount;
-  if (code == "40034" && contains(message, "symbol")) return ErrorKind::kUnknownSymbol;
-  if (code == "30005") {
-    // The login failure event names the field that failed.
-    if (contains(message, "passphrase")) return ErrorKind::kBadPassphrase;
-    if (contains(message, "sign")) return ErrorKind::kBadSignature;
-    if (contains(message, "timestamp")) return ErrorKind::kTimestamp;
-    if (contains(message, "key")) return ErrorKind::kBadApiKey;
-    return ErrorKind::kOther;
-  }
-  if (code == "40017" || code == "40019" || code == "40020" || code == "40034" || code == "40007" ||
-      code == "40774" || code == "30016")
-    return ErrorKind::kInvalidOrder;
-  return ErrorKind::kOther;
+  return match_error(kTable, code, message);
 }
 
 ExchangeError rest_error(std::string_view code, std::string_view message, int http_status,
                          std::string_view context) {
-  const ErrorKind kind = error_kind(code, message);
-  std::string text = "bitget: ";
-  if (!context.empty()) text.append(context).append(": ");
-  text.append(plain_words(kind));
-  text.append(" (code ").append(code.empty() ? "none" : code);
-  if (!message.empty()) text.append(": ").append(message);
-  if (http_status != 0) text.append(", HTTP ").append(std::to_string(http_status));
-  text.append(")");
-  return ExchangeError(kind, std::string(code), text);
+  return make_exchange_error(kTable, code, message, http_status, context);
 }
 
 ExchangeError ws_error(std::string_view code, std::string_view message) {

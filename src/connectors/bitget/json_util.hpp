@@ -13,6 +13,7 @@
 #include "nectar/connectors/exchange_base.hpp"
 #include "nectar/core/decimal.hpp"
 #include "nectar/core/in_flight_order.hpp"
+#include "nectar/json/readers.hpp"
 #include "nectar/net/http_client.hpp"
 
 namespace nectar::bitget {
@@ -33,55 +34,21 @@ inline void flag_post_only_crossing(const InFlightOrder& order, OrderUpdate& u) 
   }
 }
 
+// Field readers are the shared ones (nectar/json/readers.hpp), under the names this folder uses.
 /// Bitget sends `code` as a string in REST envelopes and as a number or string in WS events.
 inline std::string code_of(const json::object& o) {
-  auto it = o.find("code");
-  if (it == o.end()) return {};
-  if (it->value().is_string()) return std::string(it->value().get_string());
-  if (it->value().is_int64()) return std::to_string(it->value().get_int64());
-  if (it->value().is_uint64()) return std::to_string(it->value().get_uint64());
-  return {};
+  return nectar::json::text_or_empty(o, "code");
 }
-
-inline std::string_view str_or(const json::object& o, std::string_view key, std::string_view fallback = {}) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string()) return fallback;
-  return it->value().get_string();
-}
-
-/// A decimal field sent as a string (or, leniently, as a JSON number's raw text). Missing/blank = nullopt.
+using nectar::json::str_or;
 inline std::optional<Decimal> dec(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end()) return std::nullopt;
-  const json::value& v = it->value();
-  if (v.is_string()) {
-    if (v.get_string().empty()) return std::nullopt;
-    return Decimal::try_parse(v.get_string());
-  }
-  if (v.is_int64()) return Decimal::from_int(v.get_int64());
-  if (v.is_uint64()) return Decimal::try_parse(std::to_string(v.get_uint64()));
-  return std::nullopt;  // binary floats are refused: money never passes through them
+  return nectar::json::decimal(o, key);
 }
-
 inline Decimal dec_or_zero(const json::object& o, std::string_view key) {
-  return dec(o, key).value_or(Decimal{});
+  return nectar::json::decimal_or_zero(o, key);
 }
-
+/// 0 when missing, unreadable or out of range.
 inline int64_t int_of(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end()) return 0;
-  const json::value& v = it->value();
-  if (v.is_int64()) return v.get_int64();
-  if (v.is_uint64()) return static_cast<int64_t>(v.get_uint64());
-  if (v.is_string()) {
-    int64_t out = 0;
-    for (char c : v.get_string()) {
-      if (c < '0' || c > '9') return 0;
-      out = out * 10 + (c - '0');
-    }
-    return out;
-  }
-  return 0;
+  return nectar::json::int_or(o, key, 0);
 }
 
 /// One element of the public `trade` channel ({"ts","price","size","side","tradeId"}, side = the taker's), or
@@ -119,7 +86,7 @@ inline const json::array& as_array(const json::value& v, std::string_view what) 
 /// Checks the envelope {"code":"00000","msg":...,"data":...} and returns `data`.
 inline json::value unwrap(const net::HttpResponse& resp, std::string_view context) {
   boost::system::error_code ec;
-  json::value doc = json::parse(resp.body, ec);
+  json::value doc = nectar::json::parse_exact(resp.body, ec);
   if (ec || !doc.is_object()) {
     throw ExchangeError(ErrorKind::kBadResponse, std::to_string(resp.status),
                         "bitget: " + std::string(context) + ": unreadable answer (HTTP " +

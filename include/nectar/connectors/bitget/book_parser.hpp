@@ -7,21 +7,15 @@
 #include <string>
 #include <string_view>
 
+#include "nectar/core/crc32.hpp"
 #include "nectar/core/order_book.hpp"
 
 namespace nectar::bitget {
 
-/// Signed CRC32 (zlib polynomial) over "bid1p:bid1s:ask1p:ask1s:..." of the top 25 levels, using the exact
-/// strings the exchange sent. Also leaves the checksummed text in `scratch` (handy in tests and logs); reuse
-/// it between calls so steady state allocates nothing.
-int32_t book_checksum(const OrderBook& book, std::string& scratch);
-/// Same checksum without exposing the text: gathers the stored strings into a stack buffer with fixed-size
-/// copies and runs a carry-less-multiply CRC32 over it. No allocation. The hot path uses this one.
-int32_t book_checksum(const OrderBook& book);
-
-/// zlib-compatible CRC32 continuing from `crc` (0 to start): crc32_update(crc32_update(0, a), b) equals
-/// zlib's crc32 of a then b. Uses PCLMULQDQ folding when the CPU has it (several times zlib 1.2's tables).
-uint32_t crc32_update(uint32_t crc, std::string_view data);
+// The checksum and CRC32 live in core (shared by every exchange that publishes one); kept visible here under
+// their old names.
+using nectar::book_checksum;
+using nectar::crc32_update;
 
 /// Outcome of one `books` message.
 enum class BookOutcome : uint8_t {
