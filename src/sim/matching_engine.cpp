@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "nectar/core/clock.hpp"
+#include "nectar/core/contract.hpp"
 
 namespace nectar::sim {
 
@@ -747,15 +748,21 @@ struct MatchingEngine::Impl {
   /// The exchange side of perpetuals: fee revenue, insurance fund, counterparty of funding and liquidations.
   AccountId house() const { return cfg.fee_account; }
 
-  static Decimal base_qty(const Instrument& in, Decimal qty) {
-    return qty.mul(in.contract_size, Rounding::kHalfUp);
+  /// The instrument's contract for the core formulas (kind and size; the currencies are not needed here, so
+  /// no string is copied on the hot path).
+  static ContractSpec spec_of(const Instrument& in) {
+    ContractSpec c;
+    c.kind = in.contract_kind;
+    c.contract_size = in.contract_size;
+    return c;
   }
-  /// price × qty × contract_size in the settle asset (exact for tick/lot prices: decimals checked at add).
+  /// Notional in the settle asset: linear price × qty × contract_size (exact for tick/lot prices: decimals
+  /// checked at add); inverse qty × contract_size / price, rounded half-up at 18 decimals.
   static Decimal value_at(const Instrument& in, Decimal qty, Decimal price) {
-    return price.mul(base_qty(in, qty), Rounding::kHalfUp);
+    return contract::notional(spec_of(in), qty, price, Rounding::kHalfUp);
   }
   static Decimal entry_price(const Instrument& in, const PosState& p) {
-    return p.size.is_positive() ? p.entry_value.div(base_qty(in, p.size), Rounding::kHalfUp) : Decimal{};
+    return p.size.is_positive() ? contract::entry_price(spec_of(in), p.size, p.entry_value) : Decimal{};
   }
   static Decimal mark_of(const Market& m, const PosState& p) {
     if (m.mark) return *m.mark;
@@ -763,8 +770,8 @@ struct MatchingEngine::Impl {
     return entry_price(m.inst, p);
   }
   static Decimal upnl(const Market& m, const PosState& p) {
-    const Decimal v = value_at(m.inst, p.size, mark_of(m, p));
-    return p.side == PositionSide::kLong ? v - p.entry_value : p.entry_value - v;
+    return contract::pnl_of_values(spec_of(m.inst), p.side, p.entry_value,
+                                   value_at(m.inst, p.size, mark_of(m, p)));
   }
   static Decimal maint(const Market& m, const PosState& p) {
     return value_at(m.inst, p.size, mark_of(m, p)).mul(m.inst.maintenance_margin_rate, Rounding::kHalfUp);
@@ -772,9 +779,10 @@ struct MatchingEngine::Impl {
   /// Margin an order reserves for `notional`: initial margin at `lev` plus the fee at the higher fee rate.
   static Decimal order_reserve(const Instrument& in, Decimal notional, Decimal lev) {
     const Decimal fee_rate = Decimal::max(in.maker_fee_rate, in.taker_fee_rate);
-    return notional.div(lev, Rounding::kCeil) + notional.mul(fee_rate, Rounding::kCeil);
+    return contract::initial_margin(notional, lev) + notional.mul(fee_rate, Rounding::kCeil);
   }
-  /// Quote value of taking up to `qty` from the side opposite `side` (within `limit`); `left` gets the rest.
+  /// Settle-asset notional of taking up to `qty` from the side opposite `side` (within `limit`); `left` gets
+  /// the rest.
   static Decimal take_value(const Market& m, Side side, Decimal qty, std::optional<Decimal> limit,
                             Decimal& left) {
     Decimal v;
@@ -782,7 +790,7 @@ struct MatchingEngine::Impl {
       if (!qty.is_positive()) break;
       if (limit && (side == Side::kBuy ? lvl.price > *limit : lvl.price < *limit)) break;
       const Decimal take = Decimal::min(lvl.total, qty);
-      v += lvl.price.mul(take, Rounding::kHalfUp);
+      v += value_at(m.inst, take, lvl.price);
       qty -= take;
     }
     left = qty;
@@ -899,13 +907,8 @@ struct MatchingEngine::Impl {
       buffer = wallet(a, in.settle_asset(), s) - s.iso_margin + (s.cross_upnl - upnl(m, p)) -
                (s.cross_maint - maint(m, p));
     }
-    const Decimal b = base_qty(in, p.size);
-    const Decimal mmr = in.maintenance_margin_rate;
-    const Decimal price =
-        p.side == PositionSide::kLong
-            ? (p.entry_value - buffer).div(b.mul(Decimal::one() - mmr, Rounding::kHalfUp), Rounding::kHalfUp)
-            : (p.entry_value + buffer).div(b.mul(Decimal::one() + mmr, Rounding::kHalfUp), Rounding::kHalfUp);
-    return price.is_positive() ? price : Decimal{};
+    return contract::liquidation_price(spec_of(in), p.side, p.size, p.entry_value, buffer,
+                                       in.maintenance_margin_rate);
   }
 
   Position snapshot(AccountId a, const Market& m, const PosState& p) const {
@@ -1067,7 +1070,7 @@ struct MatchingEngine::Impl {
       // Split the value so that close + open parts add up to exactly `value` (conservation).
       const Decimal close_value = qc == qty ? value : value_at(in, qc, price);
       open_value = value - close_value;
-      const Decimal pnl = p.side == PositionSide::kLong ? close_value - cost : cost - close_value;
+      const Decimal pnl = contract::pnl_of_values(spec_of(in), p.side, cost, close_value);
       const Decimal release = all ? p.margin : p.margin.mul(qc, Rounding::kDown).div(p.size, Rounding::kDown);
       if (margined && release.is_positive()) check(ledger.unfreeze(a, asset, release));
       if (budget) *budget += release;  // an isolated position's loss may take its own margin
@@ -1100,7 +1103,7 @@ struct MatchingEngine::Impl {
       p.fees += fee;
       p.updated_ms = ts;
       if (margined) {
-        const Decimal target = p.entry_value.div(settings(a, m).leverage, Rounding::kCeil);
+        const Decimal target = contract::initial_margin(p.entry_value, settings(a, m).leverage);
         if (target > p.margin) p.margin += freeze_upto(a, asset, target - p.margin);
       }
       eff.opened = qty;
@@ -1202,14 +1205,13 @@ struct MatchingEngine::Impl {
     Decimal left;
     Decimal notional =
         take_value(m, rq.side, rq.quantity, market ? std::nullopt : std::optional<Decimal>(rq.price), left);
-    if (!market) notional += rq.price.mul(left, Rounding::kHalfUp);
-    notional = notional.mul(in.contract_size, Rounding::kHalfUp);
+    if (!market && left.is_positive()) notional += value_at(in, left, rq.price);
     const Decimal lev = settings(rq.account, m).leverage;
     need = order_reserve(in, notional, lev);
     const std::string& asset = in.settle_asset();
     const Decimal available = available_margin(rq.account, asset, sums(rq.account, asset));
     if (available < need) {
-      const Decimal im = notional.div(lev, Rounding::kCeil);
+      const Decimal im = contract::initial_margin(notional, lev);
       return reject(RejectReason::kInsufficientMargin,
                     "insufficient margin: available " + str(available) + " " + asset + ", required " +
                         str(need) + " (initial margin " + str(im) + " = notional " + str(notional) +
@@ -1237,7 +1239,7 @@ struct MatchingEngine::Impl {
     PerpAccount& pa = perp[a];
     for (auto& [key, p] : pa.positions)
       if (key.first == in.symbol) {
-        const Decimal target = p.entry_value.div(lev, Rounding::kCeil);
+        const Decimal target = contract::initial_margin(p.entry_value, lev);
         pos_targets.emplace_back(&p, target);
         delta += target - p.margin;
       }
@@ -1395,10 +1397,10 @@ struct MatchingEngine::Impl {
       if (a == house()) continue;  // the fee account is the counterparty: it would pay itself
       for (const auto& [key, p] : pa.positions) {
         if (key.first != in.symbol) continue;
-        const Decimal v = value_at(in, p.size, mark_of(m, p));
-        const bool pays = (p.side == PositionSide::kLong) == rate.is_positive();
-        // Payers round up, receivers down: the fee account never pays out more than it collected.
-        dues.push_back({a, key, v.mul(rate.abs(), pays ? Rounding::kCeil : Rounding::kDown), pays});
+        // Signed for the position; payers round up, receivers down: the fee account never pays out more than
+        // it collected.
+        const Decimal due = contract::funding_payment(spec_of(in), p.side, p.size, mark_of(m, p), rate);
+        dues.push_back({a, key, due.abs(), due.is_negative()});
       }
     }
     for (int pass = 0; pass < 2; ++pass)
@@ -1647,7 +1649,11 @@ void MatchingEngine::add_instrument(const Instrument& in) {
   if (in.is_perpetual()) {
     if (in.settle_asset().empty()) bad("perpetual needs a settle asset");
     if (!in.contract_size.is_positive()) bad("contract_size must be positive");
-    if (decimals_of(in.tick) + decimals_of(in.lot) + decimals_of(in.contract_size) > Decimal::kScale)
+    if (in.contract_kind == ContractKind::kSpot) bad("a perpetual's contract kind must not be spot");
+    // Linear values are exact; inverse ones divide by the price and round half-up at 18 decimals (both legs
+    // of a fill use the same rounded value, so money is still conserved).
+    if (!in.is_inverse() &&
+        decimals_of(in.tick) + decimals_of(in.lot) + decimals_of(in.contract_size) > Decimal::kScale)
       bad("tick, lot and contract_size together need more than 18 decimals");
     if (in.min_leverage < Decimal::one() || in.max_leverage < in.min_leverage ||
         in.default_leverage < in.min_leverage || in.default_leverage > in.max_leverage)

@@ -109,7 +109,8 @@ std::string check_leverage_against_rule(const TradingPair& pair, int leverage, c
 struct Position {
   TradingPair pair;
   PositionSide side = PositionSide::kLong;
-  Decimal amount;  ///< positive size in base units
+  Decimal amount;     ///< positive size in base units
+  Decimal contracts;  ///< positive size in the exchange's contracts (zero when the connector does not say)
   Decimal entry_price;
   Decimal unrealized_pnl;
   Decimal liquidation_price;

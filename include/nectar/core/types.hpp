@@ -43,6 +43,22 @@ inline TradeType opposite(TradeType t) {
   return t == TradeType::kBuy ? TradeType::kSell : TradeType::kBuy;
 }
 
+/// How one unit of an instrument's quantity maps to assets (formulas: core/contract.hpp).
+enum class ContractKind : uint8_t { kSpot, kLinear, kInverse, kQuanto };
+std::string_view to_string(ContractKind k);  ///< "spot", "linear", "inverse", "quanto"
+
+/// What one unit of quantity is. Value type; defaults describe a spot market.
+struct ContractSpec {
+  ContractKind kind = ContractKind::kSpot;
+  Decimal contract_size = Decimal::one();  ///< linear/quanto: base (or settle) per contract; inverse: quote
+  std::string settlement_currency;         ///< P&L / funding coin, e.g. "USDT" (linear), "XBT" (inverse)
+  std::string margin_currency;             ///< collateral coin; usually the settlement currency
+
+  bool is_inverse() const { return kind == ContractKind::kInverse; }
+  bool is_derivative() const { return kind != ContractKind::kSpot; }
+  friend bool operator==(const ContractSpec&, const ContractSpec&) = default;
+};
+
 /// What an exchange allows for one market. Zero means "no constraint" for the optional bounds.
 struct TradingRule {
   TradingPair pair;
@@ -60,6 +76,13 @@ struct TradingRule {
   int min_leverage = 1;          ///< perpetuals only
   int max_leverage = 1;          ///< perpetuals only
   std::string collateral_token;  ///< perpetuals: margin coin (e.g. USDT)
+  /// Derivatives: the contract kind. kSpot on a perpetual connector's rule means linear (today's default).
+  ContractKind contract_kind = ContractKind::kSpot;
+  Decimal contract_size = Decimal::one();  ///< linear: base per contract; inverse: quote per contract
+  std::string settlement_token;  ///< P&L coin; empty = collateral_token, else quote (base if inverse)
+
+  /// The contract of this market; `derivative` reads kSpot as linear and fills the currencies' defaults.
+  ContractSpec contract_spec(bool derivative) const;
 
   Decimal quantize_price(
       Decimal price) const;  ///< nearest tick, rounding toward the passive side is the caller's choice

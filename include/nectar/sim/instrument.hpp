@@ -5,16 +5,18 @@
 #include <string>
 
 #include "nectar/core/decimal.hpp"
+#include "nectar/core/types.hpp"
 
 namespace nectar::sim {
 
 enum class InstrumentKind : uint8_t {
   kSpot,       ///< base/quote assets change hands
-  kPerpetual,  ///< linear perpetual swap: positions and margin in the settle asset, no base ever moves
+  kPerpetual,  ///< perpetual swap (linear or inverse, see contract_kind): positions and margin in the settle
+               ///< asset, no base ever moves
 };
 
-/// A market as the matching engine sees it (spot or linear perpetual). Value type; the engine keeps its own
-/// copy.
+/// A market as the matching engine sees it (spot, linear or inverse perpetual). Value type; the engine keeps
+/// its own copy.
 ///
 /// Invariants checked by MatchingEngine::add_instrument:
 ///  - tick > 0 and lot > 0;
@@ -43,17 +45,30 @@ struct Instrument {
 
   // ---- perpetuals only (ignored for kSpot) ----
   InstrumentKind kind = InstrumentKind::kSpot;
-  std::string settle;                      ///< margin/settlement asset, e.g. "USDT"; empty = quote
-  Decimal contract_size = Decimal::one();  ///< base units per unit of quantity (1 for Bitget USDT-M)
-  Decimal min_leverage = Decimal::one();   ///< leverage bounds per (account, symbol)
+  /// kLinear (default; kQuanto settles with the same formulas) or kInverse: quantity is contracts of
+  /// contract_size quote units (BitMEX XBTUSD: 1 USD), valued, margined and settled in the base coin.
+  ContractKind contract_kind = ContractKind::kLinear;
+  std::string settle;  ///< margin/settlement asset; empty = quote (inverse: base)
+  Decimal contract_size =
+      Decimal::one();  ///< linear: base per contract (Bitget 1); inverse: quote per contract
+  Decimal min_leverage = Decimal::one();  ///< leverage bounds per (account, symbol)
   Decimal max_leverage = Decimal::from_int(125);
   Decimal default_leverage = Decimal::from_int(20);                            ///< until the account sets one
   Decimal maintenance_margin_rate = Decimal::from_raw(4'000'000'000'000'000);  ///< 0.004 of mark value
   int64_t funding_interval_ms = 8LL * 3600 * 1000;  ///< poll_funding settles at each multiple of it
 
   bool is_perpetual() const { return kind == InstrumentKind::kPerpetual; }
+  bool is_inverse() const { return is_perpetual() && contract_kind == ContractKind::kInverse; }
   /// The asset margin, PnL, fees and funding of a perpetual are in (the quote asset for spot).
-  const std::string& settle_asset() const { return settle.empty() ? quote : settle; }
+  const std::string& settle_asset() const {
+    if (!settle.empty()) return settle;
+    return is_inverse() ? base : quote;
+  }
+  /// The core contract of this market (formulas: core/contract.hpp); spot is kSpot with size 1.
+  ContractSpec contract() const {
+    if (!is_perpetual()) return {ContractKind::kSpot, Decimal::one(), quote, quote};
+    return {contract_kind, contract_size, settle_asset(), settle_asset()};
+  }
 
   /// Price in the exchange's fixed format, e.g. "65000.50" for price_decimals = 2 (half-even if it had more).
   std::string format_price(Decimal price) const { return price.to_string_fixed(price_decimals); }
