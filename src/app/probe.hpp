@@ -8,7 +8,7 @@
 namespace nectar::app {
 
 struct ProbeOptions {
-  std::string connector = "bitget";
+  std::string connector;  ///< a registered connector id (required)
   std::string environment = "production";   ///< production | demo | simulator
   std::string rest, ws_public, ws_private;  ///< URL overrides (all three, or none)
   std::string sim_banner;                   ///< the JSON line printed by `nectar sim <exchange>`
