@@ -8,6 +8,8 @@ std::string_view to_string(ErrorKind kind) {
       return "insufficient balance";
     case ErrorKind::kOrderNotFound:
       return "order not found";
+    case ErrorKind::kOrderAlreadyDone:
+      return "order already filled or cancelled";
     case ErrorKind::kBadApiKey:
       return "invalid API key";
     case ErrorKind::kBadSignature:

@@ -526,6 +526,7 @@ void ExchangeBase::apply_order_update(const OrderUpdate& update) {
       !order->fills_cover_amount() && order->executed_base() >= *update.executed_base) {
     tracker_.process_fills_complete(update.client_order_id);
   }
+  retry_parked_fills();  // the update may carry the exchange id a parked fill waits for
 }
 
 bool ExchangeBase::apply_trade_update(const TradeUpdate& trade) {
@@ -595,6 +596,7 @@ asio::awaitable<void> ExchangeBase::place_task(std::string client_order_id) {
     PlacedOrder placed = co_await place_order(*order);
     tracker_.process_order_created(client_order_id, placed.exchange_order_id,
                                    placed.timestamp_ms ? placed.timestamp_ms : now_ms());
+    retry_parked_fills();
   } catch (const ExchangeError& e) {
     if (e.retryable()) {
       // The request may or may not have reached the exchange: keep the order and let status polling (by
@@ -632,8 +634,9 @@ asio::awaitable<void> ExchangeBase::cancel_task(std::string client_order_id) {
   if (!failure) co_return;
   order = tracker_.find(client_order_id);
   if (!order || order->is_done()) co_return;
-  if (failure->kind() == ErrorKind::kOrderNotFound) {
-    // Often the order just finished; the status check settles it either way.
+  if (failure->kind() == ErrorKind::kOrderNotFound || failure->kind() == ErrorKind::kOrderAlreadyDone) {
+    // Often the order just finished: the status check with its fills settles it, so a fill that raced the
+    // cancel is applied, never lost.
     co_await poll_order(*order, true);
   } else {
     spdlog::warn("{}: cancel of {} failed: {}", config_.id, client_order_id, failure->what());

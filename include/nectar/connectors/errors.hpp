@@ -10,11 +10,13 @@ namespace nectar {
 enum class ErrorKind : uint8_t {
   kInsufficientBalance,
   kOrderNotFound,
-  kBadApiKey,      ///< key unknown or invalid
-  kBadSignature,   ///< secret wrong (signature does not verify)
-  kBadPassphrase,  ///< passphrase / memo wrong
-  kTimestamp,      ///< request timestamp outside the exchange's window (clock drift)
-  kPermission,     ///< key lacks the permission, or IP not whitelisted
+  kOrderAlreadyDone,  ///< a cancel of an order already filled or cancelled (BitMart 50031, BitMEX "state:
+                      ///< Filled")
+  kBadApiKey,         ///< key unknown or invalid
+  kBadSignature,      ///< secret wrong (signature does not verify)
+  kBadPassphrase,     ///< passphrase / memo wrong
+  kTimestamp,         ///< request timestamp outside the exchange's window (clock drift)
+  kPermission,        ///< key lacks the permission, or IP not whitelisted
   kRateLimit,
   kInvalidPrice,
   kInvalidAmount,  ///< size below minimum, wrong step, notional too small

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -247,6 +248,31 @@ class ExchangeBase : public virtual Connector {
   void apply_order_update(const OrderUpdate& update);
   /// Applies a fill report; returns false when no tracked order matches it.
   bool apply_trade_update(const TradeUpdate& trade);
+  // ---- order lifecycle (src/connectors/order_lifecycle.cpp) ----
+  /// The tracked order a private push is about: by client order id, then by exchange order id; nullptr
+  /// for an order this connector did not place (another client on the same account).
+  InFlightOrder* find_order_for_push(std::string_view client_order_id, std::string_view exchange_order_id);
+  /// Applies a fill from the stream or a poll, finding its order by client id or exchange id. A fill whose
+  /// order is not known yet (it beat the place answer that carries the exchange id) is parked and applied as
+  /// soon as the id is known; parked fills of orders never seen expire after 10 minutes (another client's).
+  /// Returns true when applied now.
+  bool deliver_fill(TradeUpdate fill);
+  /// Fills parked by deliver_fill and not applied yet.
+  std::size_t parked_fills() const { return parked_fills_.size(); }
+  /// One batch of public trades of `pair` as a push lists them: the newest sets last_trade_price, and unless
+  /// `history` (the recent trades some exchanges send on subscribing) they reach the trade listeners oldest
+  /// first, whatever order the push used.
+  void report_public_trades(const TradingPair& pair, std::vector<PublicTrade> trades, bool history);
+  /// Sizes a market BUY in quote (exchanges that take a spot market buy's size in quote): the cost of the
+  /// order's base amount through the visible book, the rest at the worst price walked, or at
+  /// fetch_reference_ask() when the book is empty; rounded up to the pair's quote increment. Throws
+  /// ExchangeError kInvalidOrder when no price is known.
+  boost::asio::awaitable<Decimal> market_buy_quote_amount(const InFlightOrder& order);
+  /// The exchange's best ask (or last price) for market_buy_quote_amount when the book is empty.
+  virtual boost::asio::awaitable<std::optional<Decimal>> fetch_reference_ask(const TradingPair&) {
+    co_return std::nullopt;
+  }
+
   /// The account's fee rates for a pair (from the exchange's schedule), used by estimate_fee.
   void set_fee_rates(const TradingPair& pair, Decimal maker, Decimal taker);
   /// Runs a background task on the executor, counted so that stop() waits for it; exceptions are logged.
@@ -331,6 +357,12 @@ class ExchangeBase : public virtual Connector {
   std::map<uint64_t, PublicTradeListener> trade_listeners_;
   uint64_t next_trade_listener_id_ = 1;
   std::string last_stream_error_;
+  struct ParkedFill {
+    TradeUpdate fill;
+    int64_t parked_ms = 0;
+  };
+  std::deque<ParkedFill> parked_fills_;
+  void retry_parked_fills();
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

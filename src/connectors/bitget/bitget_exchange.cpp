@@ -97,35 +97,16 @@ asio::awaitable<void> BitgetExchange::fetch_order_book_snapshot(const TradingPai
 // ---------------------------------------------------------------------------------------------------------------
 // Orders
 
-asio::awaitable<Decimal> BitgetExchange::market_buy_quote_amount(const InFlightOrder& order) {
-  const TradingRule* rule = trading_rule(order.pair());
-  const Decimal step = rule ? rule->min_quote_amount_increment : Decimal::from_scaled(1, 8);
-  Decimal quote;
-  Decimal remaining = order.amount();
-  if (const OrderBook* book = order_book(order.pair()); book && book->ask_count() > 0) {
-    // What buying the amount through the visible book costs; any remainder at the worst price walked.
-    const VolumeWalk walk = book->walk_volume(TradeType::kBuy, order.amount());
-    quote = walk.quote_volume;
-    remaining = order.amount() - walk.filled_volume;
-    if (remaining.is_positive()) quote = quote + remaining.mul(walk.last_price, Rounding::kCeil);
-    remaining = Decimal{};
+asio::awaitable<std::optional<Decimal>> BitgetExchange::fetch_reference_ask(const TradingPair& pair) {
+  json::value data = co_await public_get("/api/v2/spot/market/tickers", "symbol=" + symbol_for_pair(pair),
+                                         kPublic, "ticker");
+  const auto& list = as_array(data, "tickers");
+  std::optional<Decimal> ask;
+  if (!list.empty() && list[0].is_object()) {
+    ask = dec(list[0].get_object(), "askPr");
+    if (!ask || !ask->is_positive()) ask = dec(list[0].get_object(), "lastPr");
   }
-  if (remaining.is_positive()) {
-    json::value data = co_await public_get("/api/v2/spot/market/tickers",
-                                           "symbol=" + symbol_for_pair(order.pair()), kPublic, "ticker");
-    const auto& list = as_array(data, "tickers");
-    std::optional<Decimal> ask;
-    if (!list.empty() && list[0].is_object()) {
-      ask = dec(list[0].get_object(), "askPr");
-      if (!ask || !ask->is_positive()) ask = dec(list[0].get_object(), "lastPr");
-    }
-    if (!ask || !ask->is_positive()) {
-      throw ExchangeError(ErrorKind::kInvalidOrder, "",
-                          "bitget: no price known for " + order.pair().str() + " to size a market buy");
-    }
-    quote = remaining.mul(*ask, Rounding::kCeil);
-  }
-  co_return quote.quantize(step, Rounding::kCeil);
+  co_return ask;
 }
 
 asio::awaitable<PlacedOrder> BitgetExchange::place_order(const InFlightOrder& order) {
@@ -192,7 +173,7 @@ asio::awaitable<OrderUpdate> BitgetExchange::fetch_order_status(const InFlightOr
   u.new_state = state_of(str_or(o, "status"));
   u.update_timestamp_ms = int_of(o, "uTime");
   u.executed_base = dec_or_zero(o, "baseVolume");
-  flag_post_only_crossing(order, u);
+  fail_crossed_post_only(order, u, "Bitget");
   co_return u;
 }
 

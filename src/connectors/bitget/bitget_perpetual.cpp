@@ -294,7 +294,7 @@ asio::awaitable<OrderUpdate> BitgetPerpetual::fetch_order_status(const InFlightO
   u.new_state = state_of(str_or(o, "state", str_or(o, "status")));
   u.update_timestamp_ms = int_of(o, "uTime");
   u.executed_base = dec_or_zero(o, "baseVolume");
-  flag_post_only_crossing(order, u);
+  fail_crossed_post_only(order, u, "Bitget");
   co_return u;
 }
 

@@ -6,6 +6,7 @@
 #include "json_util.hpp"
 #include "nectar/connectors/bitget/auth.hpp"
 #include "nectar/connectors/bitget/book_parser.hpp"
+#include "nectar/connectors/order_lifecycle.hpp"
 #include "nectar/connectors/perpetual_base.hpp"
 #include "nectar/net/managed_websocket.hpp"
 
@@ -16,9 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::size_t kMaxPendingFills = 1000;
 constexpr int kMaxRateLimitRetries = 8;
-constexpr int64_t kPendingFillTtlMs = int64_t{10} * 60 * 1000;
 
 /// A data push of a stream: {"action", "arg":{"channel","instId"}, "data":[...]}.
 struct Push {
@@ -218,31 +217,13 @@ void BitgetCommon<Base>::on_public_message(std::string_view message) {
   }
   auto pair = this->pair_for_symbol(inst_id);
   if (!pair) return;
-  // The newest trade has the largest ts (the first push lists recent trades).
-  int64_t newest = -1;
-  std::optional<Decimal> price;
   // The push after subscribing ("snapshot") lists recent trades: history for the last price, not news for
   // the trade listeners.
-  const bool fresh = action != "snapshot";
   std::vector<PublicTrade> trades;
-  for (const auto& v : *data) {
-    if (!v.is_object()) continue;
-    const int64_t ts = int_of(v.get_object(), "ts");
-    if (fresh) {
+  for (const auto& v : *data)
+    if (v.is_object())
       if (auto t = public_trade_of(v.get_object(), *pair)) trades.push_back(std::move(*t));
-    }
-    if (ts < newest) continue;
-    if (auto p = dec(v.get_object(), "price")) {
-      newest = ts;
-      price = p;
-    }
-  }
-  if (price) this->record_public_trade(*pair, *price);
-  // Oldest first, whatever order the push lists them in.
-  std::stable_sort(trades.begin(), trades.end(), [](const PublicTrade& a, const PublicTrade& b) {
-    return a.timestamp_ms < b.timestamp_ms;
-  });
-  for (const auto& t : trades) this->report_public_trade(t);
+  this->report_public_trades(*pair, std::move(trades), action == "snapshot");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -299,7 +280,6 @@ void BitgetCommon<Base>::on_private_message(std::string_view message) {
         handle_fill_push(v.get_object());
       }
     }
-    if (channel == "orders") retry_pending_fills();
     return;
   }
   on_channel_push(channel, inst_id, action, *data);
@@ -309,8 +289,7 @@ template <class Base>
 void BitgetCommon<Base>::handle_order_push(const json::object& o) {
   const std::string client_id(str_or(o, "clientOid"));
   const std::string exchange_id(str_or(o, "orderId"));
-  InFlightOrder* order = client_id.empty() ? nullptr : this->tracker().find(client_id);
-  if (!order && !exchange_id.empty()) order = this->tracker().find_by_exchange_id(exchange_id);
+  InFlightOrder* order = this->find_order_for_push(client_id, exchange_id);
   if (!order) {
     on_foreign_order_push(o);
     return;
@@ -342,7 +321,7 @@ void BitgetCommon<Base>::handle_order_push(const json::object& o) {
   u.new_state = state_of(str_or(o, "status"));
   u.update_timestamp_ms = int_of(o, "uTime");
   u.executed_base = dec(o, "accBaseVolume");
-  if ((order = this->tracker().find(id))) flag_post_only_crossing(*order, u);
+  if ((order = this->tracker().find(id))) fail_crossed_post_only(*order, u, "Bitget");
   this->apply_order_update(u);
   after_order_push(o);
 }
@@ -351,33 +330,8 @@ template <class Base>
 void BitgetCommon<Base>::handle_fill_push(const json::object& f) {
   TradeUpdate t = trade_of(f);
   if (t.trade_id.empty() || t.exchange_order_id.empty()) return;
-  if (const InFlightOrder* order = this->tracker().find_by_exchange_id(t.exchange_order_id)) {
-    t.client_order_id = order->client_order_id();
-    t.pair = order->pair();
-    this->apply_trade_update(t);
-    return;
-  }
-  // The fill can beat the place answer that tells us the exchange id: keep it until the order is known.
   if (auto pair = this->pair_for_symbol(str_or(f, "symbol"))) t.pair = *pair;
-  if (pending_fills_.size() >= kMaxPendingFills) pending_fills_.pop_front();
-  pending_fills_.push_back(std::move(t));
-}
-
-template <class Base>
-void BitgetCommon<Base>::retry_pending_fills() {
-  const int64_t now = this->now_ms();
-  for (auto it = pending_fills_.begin(); it != pending_fills_.end();) {
-    if (const InFlightOrder* order = this->tracker().find_by_exchange_id(it->exchange_order_id)) {
-      it->client_order_id = order->client_order_id();
-      it->pair = order->pair();
-      this->apply_trade_update(*it);
-      it = pending_fills_.erase(it);
-    } else if (now - it->fill_timestamp_ms > kPendingFillTtlMs) {
-      it = pending_fills_.erase(it);  // another client's order on the same account
-    } else {
-      ++it;
-    }
-  }
+  this->deliver_fill(std::move(t));
 }
 
 template class BitgetCommon<ExchangeBase>;

@@ -11,6 +11,7 @@
 
 #include "nectar/connectors/bitget/errors.hpp"
 #include "nectar/connectors/exchange_base.hpp"
+#include "nectar/connectors/order_lifecycle.hpp"
 #include "nectar/core/decimal.hpp"
 #include "nectar/core/in_flight_order.hpp"
 #include "nectar/json/readers.hpp"
@@ -19,20 +20,6 @@
 namespace nectar::bitget {
 
 namespace json = boost::json;
-
-/// Why a post-only order that Bitget cancelled at once (nothing filled, no cancel asked) failed.
-inline constexpr std::string_view kPostOnlyCrossed =
-    "post-only order would have taken liquidity (its price crosses the book), so Bitget cancelled it";
-
-/// Bitget accepts a post-only order that would cross and cancels it at once: with nothing filled and no
-/// cancel asked for, the order failed (it never rested), and the update says why.
-inline void flag_post_only_crossing(const InFlightOrder& order, OrderUpdate& u) {
-  if (u.new_state == OrderState::kCanceled && order.order_type() == OrderType::kLimitMaker &&
-      order.state() != OrderState::kPendingCancel && (!u.executed_base || u.executed_base->is_zero())) {
-    u.new_state = OrderState::kFailed;
-    u.reason = std::string(kPostOnlyCrossed);
-  }
-}
 
 // Field readers are the shared ones (nectar/json/readers.hpp), under the names this folder uses.
 /// Bitget sends `code` as a string in REST envelopes and as a number or string in WS events.

@@ -42,7 +42,7 @@ class BitgetExchange : public BitgetCommon<ExchangeBase> {
 
  private:
   /// The quote amount Bitget needs for a market buy of `order`'s base amount.
-  boost::asio::awaitable<Decimal> market_buy_quote_amount(const InFlightOrder& order);
+  boost::asio::awaitable<std::optional<Decimal>> fetch_reference_ask(const TradingPair& pair) override;
 };
 
 }  // namespace nectar::bitget

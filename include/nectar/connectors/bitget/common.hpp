@@ -4,7 +4,6 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -82,13 +81,11 @@ class BitgetCommon : public Base {
   struct Books;
   void handle_order_push(const boost::json::object& element);
   void handle_fill_push(const boost::json::object& element);
-  void retry_pending_fills();
 
   std::string inst_type_;
   bool demo_ = false;
   std::unique_ptr<BookParser> book_parser_;
   std::unique_ptr<Books> books_resolver_;
-  std::deque<TradeUpdate> pending_fills_;  // fills for orders whose exchange id we do not know yet
 };
 
 /// Rate-limit pool names.
