@@ -11,6 +11,7 @@
 #include "nectar/core/clock.hpp"
 #include "nectar/net/error.hpp"
 #include "nectar/net/managed_websocket.hpp"
+#include "nectar/net/rate_limit_headers.hpp"
 
 namespace nectar {
 
@@ -216,6 +217,11 @@ asio::awaitable<net::HttpResponse> ExchangeBase::send_rest(RequestFactory make_r
       resp = co_await http_->request(make_request());
     } catch (const net::NetError& e) {
       throw ExchangeError(ErrorKind::kNetwork, "", config_.id + ": " + e.what());
+    }
+    // The exchange's own count of our quota, on any answer: wait before the next request when it is spent.
+    if (auto pause = net::rate_limit_pause(resp, wall_clock_ms())) {
+      limiter_.pause_for(*pause);
+      spdlog::debug("{}: quota spent per the response headers; pausing {} ms", config_.id, pause->count());
     }
     std::optional<std::chrono::milliseconds> retry_after;
     std::string limited;  // why this attempt was rate limited, "" when it was not

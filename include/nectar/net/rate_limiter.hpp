@@ -3,6 +3,7 @@
 // global pause after the exchange says "slow down" (HTTP 429/418 or an exchange rate-limit code).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <optional>
@@ -76,6 +77,11 @@ class RateLimiter {
   /// without retry_after, for a back-off that starts at initial_penalty and grows with each further call
   /// until on_success(). A pause never shortens an existing one.
   void on_rate_limited(std::optional<std::chrono::milliseconds> retry_after, TimePoint now = Clock::now());
+  /// The exchange said (in response headers) that its quota is used up: every pool waits `pause` from `now`.
+  /// Not a rejection, so the 429 back-off does not grow; never shortens an existing pause.
+  void pause_for(std::chrono::milliseconds pause, TimePoint now = Clock::now()) {
+    if (pause.count() > 0) paused_until_ = std::max(paused_until_, now + pause);
+  }
   /// A request went through: the next 429 without Retry-After starts from initial_penalty again.
   void on_success() noexcept { consecutive_rate_limits_ = 0; }
   /// End of the current pause (a time in the past when not paused).
