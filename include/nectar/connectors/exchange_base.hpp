@@ -94,6 +94,24 @@ struct ExchangeTimings {
   std::chrono::milliseconds funding_poll{60000};   ///< perpetuals: funding payment bills
 };
 
+/// Who may call a REST endpoint: anyone, a caller sending its API key (BitMart KEYED), or a caller signing
+/// the request (every exchange's trading endpoints).
+enum class RestAuth : uint8_t { kPublic, kKeyed, kSigned };
+
+/// One REST call as exchange code describes it; ExchangeBase::rest builds, authorizes (per attempt), rate
+/// limits and retries it.
+struct RestCall {
+  std::string method = "GET";
+  std::string path;   ///< from the REST host, e.g. "/api/v2/spot/trade/place-order"
+  std::string query;  ///< already encoded, without '?'
+  std::string body;
+  RestAuth auth = RestAuth::kPublic;
+  std::string_view limit;  ///< rate-limit pool
+  int max_rate_limit_retries = 5;
+  /// The request's URL target: path, then '?' and the query when there is one.
+  std::string target() const { return query.empty() ? path : path + "?" + query; }
+};
+
 /// Implements Connector on top of exchange hooks:
 /// - order placement: tracked before sending; an ambiguous failure (timeout, 5xx) never fails the order
 ///   blindly: it stays PENDING_CREATE and status polling by client id settles it (found, or lost → FAILED);
@@ -221,6 +239,13 @@ class ExchangeBase : public virtual Connector {
   boost::asio::awaitable<net::HttpResponse> send_rest(RequestFactory make_request, ResponseCheck check,
                                                       std::string_view limit_id,
                                                       int max_rate_limit_retries = 5);
+  /// Sends `call` to the REST host (src/connectors/rest_calls.cpp): the request is built for every attempt
+  /// and handed to authorize_request (so a retry is signed afresh), then sent like send_rest with `check`.
+  /// A keyed or signed call without an API key configured throws ExchangeError kBadApiKey before sending.
+  boost::asio::awaitable<net::HttpResponse> rest(RestCall call, ResponseCheck check);
+  /// Hook: adds the exchange's headers to one attempt of `call` and, for keyed and signed calls, its key and
+  /// signature (timestamps from now_ms()). Called on the executor, once per attempt.
+  virtual void authorize_request(net::HttpRequest& request, const RestCall& call) const;
   /// Asks for a clock resync (after a timestamp rejection).
   void request_clock_sync();
 

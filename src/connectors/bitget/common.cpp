@@ -106,35 +106,20 @@ ClientOrderIdRules BitgetCommon<Base>::client_order_id_rules() const {
 // REST plumbing
 
 template <class Base>
-asio::awaitable<json::value> BitgetCommon<Base>::public_get(std::string path, std::string query,
-                                                            std::string_view limit,
-                                                            std::string_view context) {
-  net::HttpRequest req;
-  req.method = "GET";
-  req.url = this->endpoints().rest + path + (query.empty() ? "" : "?" + query);
-  req.headers = {{"locale", "en-US"}};
-  if (demo_ && path != "/api/v2/public/time") req.headers.emplace_back("paptrading", "1");
-  net::HttpResponse resp = co_await this->send_rest(std::move(req), limit);
-  co_return unwrap(resp, context);
+void BitgetCommon<Base>::authorize_request(net::HttpRequest& req, const RestCall& call) const {
+  if (call.auth == RestAuth::kPublic) {
+    req.headers = {{"locale", "en-US"}};
+    // Demo trading: every call but the server time carries `paptrading: 1`.
+    if (demo_ && call.path != "/api/v2/public/time") req.headers.emplace_back("paptrading", "1");
+    return;
+  }
+  req.headers = auth_headers(this->credential("api_key"), this->credential("secret_key"),
+                             this->credential("passphrase"), std::to_string(this->now_ms()), call.method,
+                             call.path, call.query, call.body, demo_);
 }
 
 template <class Base>
-asio::awaitable<json::value> BitgetCommon<Base>::private_request(std::string method, std::string path,
-                                                                 std::string query, std::string body,
-                                                                 std::string_view limit,
-                                                                 std::string_view context) {
-  // Signed per attempt: a retry after a rate limit carries a fresh timestamp.
-  // std::function locals, not lambdas converted inside the co_await (g++12 destroys such temporaries twice).
-  ExchangeBase::RequestFactory sign = [this, method, path, query, body] {
-    net::HttpRequest req;
-    req.method = method;
-    req.url = this->endpoints().rest + path + (query.empty() ? "" : "?" + query);
-    req.body = body;
-    req.headers = auth_headers(this->credential("api_key"), this->credential("secret_key"),
-                               this->credential("passphrase"), std::to_string(this->now_ms()), method, path,
-                               query, body, demo_);
-    return req;
-  };
+asio::awaitable<json::value> BitgetCommon<Base>::call(RestCall call, std::string_view context) {
   json::value data;
   ExchangeBase::ResponseCheck check = [this, context, &data](const net::HttpResponse& resp) {
     try {
@@ -144,8 +129,35 @@ asio::awaitable<json::value> BitgetCommon<Base>::private_request(std::string met
       throw;
     }
   };
-  (void)co_await this->send_rest(std::move(sign), std::move(check), limit, kMaxRateLimitRetries);
+  (void)co_await this->rest(std::move(call), std::move(check));
   co_return data;
+}
+
+template <class Base>
+asio::awaitable<json::value> BitgetCommon<Base>::public_get(std::string path, std::string query,
+                                                            std::string_view limit,
+                                                            std::string_view context) {
+  RestCall c;
+  c.path = std::move(path);
+  c.query = std::move(query);
+  c.limit = limit;
+  co_return co_await call(std::move(c), context);
+}
+
+template <class Base>
+asio::awaitable<json::value> BitgetCommon<Base>::private_request(std::string method, std::string path,
+                                                                 std::string query, std::string body,
+                                                                 std::string_view limit,
+                                                                 std::string_view context) {
+  RestCall c;
+  c.method = std::move(method);
+  c.path = std::move(path);
+  c.query = std::move(query);
+  c.body = std::move(body);
+  c.auth = RestAuth::kSigned;
+  c.limit = limit;
+  c.max_rate_limit_retries = kMaxRateLimitRetries;
+  co_return co_await call(std::move(c), context);
 }
 
 template <class Base>

@@ -66,7 +66,13 @@ class BitgetCommon : public Base {
   virtual void on_foreign_order_push(const boost::json::object&) {}
 
   // ---- services ----
-  /// Unsigned GET (adds the demo header where needed); returns the envelope's `data`. Throws ExchangeError.
+  /// Bitget's headers: locale and the demo header on every call, key, signature and passphrase on signed
+  /// ones.
+  void authorize_request(net::HttpRequest& request, const RestCall& call) const override;
+  /// One REST call whose `data` is returned (Bitget's envelope checked; a timestamp rejection resyncs the
+  /// clock). Throws ExchangeError.
+  boost::asio::awaitable<boost::json::value> call(RestCall call, std::string_view context);
+  /// Public GET through call().
   boost::asio::awaitable<boost::json::value> public_get(std::string path, std::string query,
                                                         std::string_view limit, std::string_view context);
   /// Signed request, re-signed on every retry; returns the envelope's `data`. Throws ExchangeError.
