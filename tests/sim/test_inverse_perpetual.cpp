@@ -3,11 +3,11 @@
 // random run that checks the coin-margined conservation law after every step.
 #include <gtest/gtest.h>
 
-#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "nectar/sim/matching_engine.hpp"
+#include "sim/random_orders.hpp"
 
 namespace nectar::sim {
 namespace {
@@ -286,11 +286,7 @@ TEST_F(InverseTest, RandomTradingConservesCoin) {
   ASSERT_TRUE(engine.set_leverage(kDave, kSwap, "40"_d).ok());
   ASSERT_TRUE(engine.set_leverage(kErin, kSwap, "100"_d).ok());
   ASSERT_TRUE(engine.set_position_mode(kCarol, PositionMode::kHedge).ok());
-  uint64_t x = 20240917;
-  auto next = [&](uint64_t n) {
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (x >> 33) % n;
-  };
+  random_run::Lcg next(20240917);
   const AccountId accounts[] = {kAlice, kBob, kCarol, kDave, kErin};
   int64_t mid = 100'000;  // in ticks of 0.5 → 50000
   std::size_t accepted = 0;
@@ -299,20 +295,9 @@ TEST_F(InverseTest, RandomTradingConservesCoin) {
     const AccountId a = accounts[next(5)];
     const Side side = next(2) == 0 ? Side::kBuy : Side::kSell;
     const Decimal qty = Decimal::from_int(static_cast<int64_t>(100 * (1 + next(50))));  // 100..5000 USD
-    OrderRequest r;
-    switch (next(4)) {
-      case 0:
-        r = OrderRequest::market(a, kSwap, side, qty);
-        break;
-      default: {
-        const int64_t off = static_cast<int64_t>(next(41)) - 20;
-        r = OrderRequest::limit(a, kSwap, side, Decimal::from_scaled((mid + off) * 5, 1), qty);
-      }
-    }
-    if (a == kCarol)
-      r.position_action = next(3) == 0 ? PositionAction::kClose : PositionAction::kOpen;
-    else if (next(5) == 0)
-      r.reduce_only = true;
+    const OrderRequest r = random_run::order(
+        next, a, kSwap, side, qty, mid, 20, [](int64_t ticks) { return Decimal::from_scaled(ticks * 5, 1); },
+        a == kCarol);
     if (engine.place(r).ok()) ++accepted;
     if (next(10) == 0) {
       const auto open = engine.open_orders(accounts[next(5)], kSwap);
