@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <stdexcept>
 
 #include "sim/engine_core.hpp"
 #include "sim/perpetual_settlement.hpp"

@@ -249,9 +249,9 @@ struct Position {
   MarginMode margin_mode = MarginMode::kCross;
   PositionMode position_mode = PositionMode::kOneway;
   Decimal leverage;
-  Decimal size;         ///< quantity units (contracts), > 0; 0 only in the event reporting a close
-  Decimal entry_value;  ///< cost basis in the settle asset: Σ fill values (linear price × qty ×
-                        ///< contract_size, inverse qty × contract_size / price) of the open part
+  Decimal size;          ///< quantity units (contracts), > 0; 0 only in the event reporting a close
+  Decimal entry_value;   ///< cost basis in the settle asset: Σ fill values (linear price × qty ×
+                         ///< contract_size, inverse qty × contract_size / price) of the open part
   Decimal entry_price;   ///< linear entry_value / (size × contract_size), inverse the reverse; half-up
   Decimal margin;        ///< position margin held (frozen in the ledger)
   Decimal realized_pnl;  ///< cumulative PnL realised since the position was opened (fees excluded)
