@@ -10,6 +10,7 @@
 
 #include "nectar/sim/activity.hpp"
 #include "nectar/sim/matching_engine.hpp"
+#include "sim/random_orders.hpp"
 
 namespace nectar::sim {
 namespace {
@@ -729,11 +730,7 @@ TEST_F(PerpTest, RandomTradingConservesMoney) {
   ASSERT_TRUE(engine.set_leverage(kDave, kPerp, "40"_d).ok());
   ASSERT_TRUE(engine.set_leverage(kErin, kPerp, "60"_d).ok());
   ASSERT_TRUE(engine.set_position_mode(kCarol, PositionMode::kHedge).ok());
-  uint64_t x = 12345;
-  auto next = [&](uint64_t n) {
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (x >> 33) % n;
-  };
+  random_run::Lcg next(12345);
   const AccountId accounts[] = {kAlice, kBob, kCarol, kDave, kErin};
   int64_t mid = 1000;  // in ticks of 0.1 → 100.0
   std::size_t accepted = 0;
@@ -741,20 +738,9 @@ TEST_F(PerpTest, RandomTradingConservesMoney) {
     const AccountId a = accounts[next(5)];
     const Side side = next(2) == 0 ? Side::kBuy : Side::kSell;
     const Decimal qty = Decimal::from_scaled(static_cast<int64_t>(1 + next(500)), 3);
-    OrderRequest r;
-    switch (next(4)) {
-      case 0:
-        r = OrderRequest::market(a, kPerp, side, qty);
-        break;
-      default: {
-        const int64_t off = static_cast<int64_t>(next(21)) - 10;
-        r = OrderRequest::limit(a, kPerp, side, Decimal::from_scaled(mid + off, 1), qty);
-      }
-    }
-    if (a == kCarol)
-      r.position_action = next(3) == 0 ? PositionAction::kClose : PositionAction::kOpen;
-    else if (next(5) == 0)
-      r.reduce_only = true;
+    const OrderRequest r = random_run::order(
+        next, a, kPerp, side, qty, mid, 10, [](int64_t ticks) { return Decimal::from_scaled(ticks, 1); },
+        a == kCarol);
     if (engine.place(r).ok()) ++accepted;
     if (next(10) == 0) {
       const auto open = engine.open_orders(accounts[next(5)], kPerp);

@@ -1,8 +1,9 @@
-// The simulator's matching engine: spot and linear perpetual instruments, one price-time-priority book each,
-// one ledger; perpetuals add positions, margin, leverage, mark price, funding and liquidation
-// (docs/perpetuals-sim.md).
-// No I/O. Exchange front-ends (Bitget, BitMart, BitMEX, HitBTC) and the paper-trading connector drive it
-// through place/cancel and the queries below, and observe it through EngineListener.
+// The simulator's matching engine: spot and perpetual (linear, quanto, inverse) instruments, one
+// price-time-priority book each, one ledger; perpetuals add positions, margin, leverage, mark price, funding
+// and liquidation (docs/perpetuals-sim.md). Inside: a matching core plus one settlement policy per instrument
+// kind (docs/matching-engine.md). No I/O. Exchange front-ends (Bitget, BitMart, BitMEX, HitBTC) and the
+// paper-trading connector drive it through place/cancel and the queries below, and observe it through
+// EngineListener.
 #pragma once
 
 #include <cstdint>
@@ -248,16 +249,17 @@ struct Position {
   MarginMode margin_mode = MarginMode::kCross;
   PositionMode position_mode = PositionMode::kOneway;
   Decimal leverage;
-  Decimal size;         ///< quantity units (contracts), > 0; 0 only in the event reporting a close
-  Decimal entry_value;  ///< exact cost basis in the settle asset: Σ price × qty × contract_size (open part)
-  Decimal entry_price;   ///< entry_value / (size × contract_size), half-up
+  Decimal size;          ///< quantity units (contracts), > 0; 0 only in the event reporting a close
+  Decimal entry_value;   ///< cost basis in the settle asset: Σ fill values (linear price × qty ×
+                         ///< contract_size, inverse qty × contract_size / price) of the open part
+  Decimal entry_price;   ///< linear entry_value / (size × contract_size), inverse the reverse; half-up
   Decimal margin;        ///< position margin held (frozen in the ledger)
   Decimal realized_pnl;  ///< cumulative PnL realised since the position was opened (fees excluded)
   Decimal fees;          ///< cumulative trading fees paid (positive)
   Decimal funding;       ///< cumulative funding (positive = received)
   Decimal mark_price;
   Decimal unrealized_pnl;      ///< from mark_price
-  Decimal maintenance_margin;  ///< size × contract_size × mark × maintenance_margin_rate
+  Decimal maintenance_margin;  ///< value at the mark × maintenance_margin_rate
   Decimal liquidation_price;   ///< estimated (others at the current mark); zero = none
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
@@ -371,7 +373,7 @@ struct EngineConfig {
   std::function<int64_t()> clock;
 };
 
-/// Matching engine for spot instruments with an integrated ledger.
+/// Matching engine for spot and perpetual instruments with an integrated ledger.
 ///
 /// Funds: a LIMIT/POST_ONLY buy freezes price × qty quote; a sell freezes qty base; a MARKET buy by quote
 /// freezes the quote amount; a MARKET buy by base freezes the exact cost of sweeping the current book for
@@ -385,8 +387,9 @@ struct EngineConfig {
 ///
 /// Perpetual instruments (Instrument::kind == kPerpetual) share the books and matching; their orders reserve
 /// margin in the settle asset instead of freezing base/quote, and fills update positions (see
-/// docs/perpetuals-sim.md for the formulas). The fee account doubles as the exchange's insurance fund and
-/// counterparty of funding and liquidations; it must not trade perpetuals itself.
+/// docs/perpetuals-sim.md and, for inverse contracts, docs/matching-engine.md). The fee account doubles as
+/// the exchange's insurance fund and counterparty of funding and liquidations; it must not trade perpetuals
+/// itself.
 ///
 /// Self-trades are allowed (no self-trade prevention yet). Threading: single-threaded; call from one thread.
 class MatchingEngine {
@@ -462,9 +465,10 @@ class MatchingEngine {
   /// Next settlement time: the first multiple of funding_interval_ms after the clock at add_instrument,
   /// advanced by poll_funding. Zero for unknown / spot symbols.
   int64_t next_funding_ms(std::string_view symbol) const;
-  /// Settles funding now: every position pays (longs when rate > 0) or receives size × contract_size × mark ×
-  /// |rate| through the fee account, writes a kFunding bill each, then checks liquidations. Returns the
-  /// number of bills (0 for unknown/spot symbols).
+  /// Settles funding now: every position pays (longs when rate > 0) or receives its value at the mark ×
+  /// |rate| (linear size × contract_size × mark, inverse size × contract_size / mark) through the fee
+  /// account, writes a kFunding bill each, then checks liquidations. Returns the number of bills (0 for
+  /// unknown/spot symbols).
   std::size_t settle_funding(std::string_view symbol, Decimal rate);
   /// For each perpetual whose next_funding_ms has passed on the engine clock: settle_funding at its rate,
   /// once (missed intervals collapse), and move to the next multiple after now. Front-ends call it from a
@@ -486,7 +490,8 @@ class MatchingEngine {
   /// Wallet, equity, margins and available of one settle asset.
   MarginSummary margin_summary(AccountId account, std::string_view asset) const;
   /// Losses nobody could pay (account and insurance fund both empty): money the engine had to create.
-  /// Invariant: Σ wallets − Σ signed entry values == net deposits + bad_debt (docs/perpetuals-sim.md).
+  /// Invariant per settle asset: Σ wallets ∓ Σ signed entry values == net deposits + bad_debt (− linear,
+  /// + inverse; docs/matching-engine.md).
   Decimal bad_debt() const;
 
   /// The engine's ledger. Deposits/withdrawals made through it are reported via on_balance. Do not replace
