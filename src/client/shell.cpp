@@ -23,6 +23,8 @@
 #include <spdlog/spdlog.h>
 
 #include "client/embedded_simulator.hpp"
+#include "client/shell_io.hpp"
+#include "client/shell_session.hpp"
 #include "client/strategy_runner.hpp"
 #include "client/terminal.hpp"
 #include "nectar/client/connectors.hpp"
@@ -148,73 +150,11 @@ std::string describe_missing(const ConnectorStatus& s, bool has_pairs) {
 
 }  // namespace
 
-// One connected exchange: its config (with the keys) and the live connector on the io thread.
-struct Session {
-  ConnectorConfig config;
-  std::unique_ptr<Connector> connector;
-};
-
-struct Shell::Impl {
-  explicit Impl(ShellOptions o) : options(std::move(o)) {
-    out = options.out ? options.out : &std::cout;
-    std::istream* in = options.in ? options.in : &std::cin;
-    terminal = !options.in && !options.out && ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
-    if (options.line_editing && terminal) {
-      std::error_code ec;
-      std::filesystem::create_directories(options.config_dir, ec);
-      reader = make_editline_reader(options.config_dir / ".nectar_history",
-                                    [this](const std::string& line) { return complete(line); });
-    } else {
-      reader = make_stream_reader(*in, *out);
-    }
-    register_all_connectors();
-    io_thread = std::thread([this] { io.run(); });
-  }
+struct Shell::Impl : ShellSession {
+  explicit Impl(ShellOptions o)
+      : ShellSession(std::move(o), [this](const std::string& line) { return complete(line); }) {}
 
   ~Impl() { shutdown(); }
-
-  ShellOptions options;
-  bool terminal = false;  // stdin and stdout are a TTY (live views redraw in place)
-  std::ostream* out = nullptr;
-  std::unique_ptr<LineReader> reader;
-  std::optional<Vault> vault;
-
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> io_guard = asio::make_work_guard(io);
-  std::thread io_thread;
-  std::map<std::string, Session> sessions;  // by connector id; connectors touched on the io thread only
-
-  // Embedded simulators by exchange (each started on the first `--env simulator` of its connectors).
-  std::map<std::string, std::unique_ptr<EmbeddedSimulator>> sims;
-  bool shut_down = false;
-
-  // The loaded strategy config (shell thread) and the running strategy (io thread).
-  std::optional<StrategyConfig> strategy;
-  std::string strategy_name;  // file stem, e.g. conf_pure_mm_1
-  std::filesystem::path strategy_file;
-  bool running = false;  // shell thread's view: a runner exists
-  std::string running_exchange;
-  std::unique_ptr<StrategyRunner> runner;  // io thread only
-  asio::steady_timer tick_timer{io};       // io thread only
-  bool ticking = false;                    // io thread only
-
-  std::ostream& print() { return *out; }
-  void say(const std::string& text) { *out << text << "\n" << std::flush; }
-
-  std::optional<std::string> secret(const std::string& prompt) {
-    if (options.read_secret) return options.read_secret(prompt);
-    return reader->read_secret(prompt);
-  }
-
-  // ---- io thread helpers ----
-
-  template <class F>
-  auto on_io(F&& f) {
-    std::packaged_task<decltype(f())()> task(std::forward<F>(f));
-    auto fut = task.get_future();
-    asio::post(io, [&task] { task(); });
-    return fut.get();
-  }
 
   // Member coroutines (no capturing coroutine lambdas).
   asio::awaitable<void> check_keys(Connector* c) { co_await c->check_credentials(); }
@@ -224,7 +164,7 @@ struct Shell::Impl {
     if (!c) return;
     if (started) {
       try {
-        asio::co_spawn(io, stop_connector(c.get()), asio::use_future).get();
+        asio::co_spawn(io->context, stop_connector(c.get()), asio::use_future).get();
       } catch (const std::exception& e) {
         say("Error while stopping " + c->name() + ": " + e.what());
       }
@@ -233,16 +173,6 @@ struct Shell::Impl {
       c.reset();
       return 0;
     });
-  }
-
-  template <class P>
-  bool wait_until(P pred, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      if (on_io([&] { return static_cast<bool>(pred()); })) return true;
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      std::this_thread::sleep_for(50ms);
-    }
   }
 
   // ---- vault ----
@@ -352,14 +282,14 @@ struct Shell::Impl {
     if (is_paper(config.id)) config.options["paper_balances"] = paper_balances_text();
     std::unique_ptr<Connector> conn;
     try {
-      conn = on_io([&] { return ConnectorRegistry::instance().create(io.get_executor(), config); });
+      conn = on_io([&] { return ConnectorRegistry::instance().create(executor(), config); });
     } catch (const std::exception& e) {
       say(std::string("Error: ") + e.what());
       return false;
     }
     std::string error;
     try {
-      asio::co_spawn(io, check_keys(conn.get()), asio::use_future).get();
+      asio::co_spawn(io->context, check_keys(conn.get()), asio::use_future).get();
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -377,7 +307,7 @@ struct Shell::Impl {
       return 0;
     });
     const std::string id = config.id;  // (the right side of `=` is evaluated first)
-    sessions[id] = Session{std::move(config), std::move(conn)};
+    sessions[id] = Connection{std::move(config), std::move(conn)};
     return true;
   }
 
@@ -524,7 +454,7 @@ struct Shell::Impl {
 
   // ---- market data and account ----
 
-  Session* pick_session(const std::string& exchange) {
+  Connection* pick_session(const std::string& exchange) {
     if (sessions.empty()) {
       say("Error: no exchange connected; use `connect <exchange>` first.");
       return nullptr;
@@ -539,7 +469,7 @@ struct Shell::Impl {
   }
 
   /// Makes sure the session's connector follows `pair` (restarting it with the pair added if needed).
-  bool ensure_pair(Session& s, const TradingPair& pair) {
+  bool ensure_pair(Connection& s, const TradingPair& pair) {
     auto& pairs = s.config.trading_pairs;
     if (std::find(pairs.begin(), pairs.end(), pair) != pairs.end()) return true;
     if (running && s.config.id == running_exchange) {
@@ -551,7 +481,7 @@ struct Shell::Impl {
     next.trading_pairs.push_back(pair);
     std::unique_ptr<Connector> conn;
     try {
-      conn = on_io([&] { return ConnectorRegistry::instance().create(io.get_executor(), next); });
+      conn = on_io([&] { return ConnectorRegistry::instance().create(executor(), next); });
     } catch (const std::exception& e) {
       say(std::string("Error: ") + e.what());
       return false;
@@ -566,7 +496,7 @@ struct Shell::Impl {
     return true;
   }
 
-  bool wait_for_book(Session& s, const TradingPair& pair) {
+  bool wait_for_book(Connection& s, const TradingPair& pair) {
     Connector* c = s.connector.get();
     if (!wait_until([c] { return c->status().trading_rules; }, options.data_timeout)) {
       say("Error: " + s.config.id + " has not loaded its trading rules yet; try again shortly.");
@@ -647,7 +577,7 @@ struct Shell::Impl {
   void cmd_order_book(const std::vector<std::string>& args) {
     auto m = parse_market_args(args, true);
     if (!m) return;
-    Session* s = pick_session(m->exchange);
+    Connection* s = pick_session(m->exchange);
     if (!s || !ensure_pair(*s, *m->pair) || !wait_for_book(*s, *m->pair)) return;
     Connector* c = s->connector.get();
     const TradingPair pair = *m->pair;
@@ -681,7 +611,7 @@ struct Shell::Impl {
   void cmd_ticker(const std::vector<std::string>& args) {
     auto m = parse_market_args(args, false);
     if (!m) return;
-    Session* s = pick_session(m->exchange);
+    Connection* s = pick_session(m->exchange);
     if (!s || !ensure_pair(*s, *m->pair) || !wait_for_book(*s, *m->pair)) return;
     Connector* c = s->connector.get();
     const TradingPair pair = *m->pair;
@@ -1141,8 +1071,8 @@ struct Shell::Impl {
   // ---- strategy: running ----
 
   void schedule_tick() {  // io thread
-    tick_timer.expires_after(options.tick_interval);
-    tick_timer.async_wait([this](const boost::system::error_code& ec) {
+    io->tick_timer.expires_after(options.tick_interval);
+    io->tick_timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec || !ticking || !runner) return;
       try {
         runner->tick();
@@ -1172,7 +1102,7 @@ struct Shell::Impl {
           "` first.");
       return;
     }
-    Session& s = it->second;
+    Connection& s = it->second;
     if (!ensure_pair(s, strategy->pmm.pair)) return;
     Connector* c = s.connector.get();
     StrategyConfig config = *strategy;
@@ -1213,7 +1143,7 @@ struct Shell::Impl {
     say("Winding down: cancelling the strategy's orders...");
     on_io([this] {
       ticking = false;
-      tick_timer.cancel();
+      io->tick_timer.cancel();
       runner->cancel_all();
       return 0;
     });
@@ -1253,7 +1183,7 @@ struct Shell::Impl {
   void leave_orders_open() {
     const std::size_t left = on_io([this] {
       ticking = false;
-      tick_timer.cancel();
+      io->tick_timer.cancel();
       const std::size_t n = runner->active_order_ids().size();
       runner.reset();
       return n;
@@ -1541,7 +1471,7 @@ struct Shell::Impl {
     if (running) {  // dropped without cancelling: like a kill (the journal restores its orders next time)
       on_io([this] {
         ticking = false;
-        tick_timer.cancel();
+        io->tick_timer.cancel();
         runner.reset();
         return 0;
       });
@@ -1549,9 +1479,9 @@ struct Shell::Impl {
     }
     for (auto& [id, s] : sessions) destroy(std::move(s.connector), true);
     sessions.clear();
-    io_guard.reset();
-    io.stop();
-    if (io_thread.joinable()) io_thread.join();
+    io->guard.reset();
+    io->context.stop();
+    if (io->thread.joinable()) io->thread.join();
     sims.clear();  // stops them and joins their threads
   }
 };
