@@ -25,6 +25,7 @@
 #include "client/embedded_simulator.hpp"
 #include "client/shell_io.hpp"
 #include "client/shell_session.hpp"
+#include "client/shell_vault.hpp"
 #include "client/strategy_runner.hpp"
 #include "client/terminal.hpp"
 #include "nectar/client/connectors.hpp"
@@ -40,12 +41,8 @@ namespace nectar::client {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-using security::Vault;
 
 namespace {
-
-/// Vault entry key holding the environment chosen at `connect` (stored next to the credentials).
-constexpr const char* kEnvironmentKey = "environment";
 
 struct CommandHelp {
   const char* name;
@@ -177,64 +174,6 @@ struct Shell::Impl : ShellSession {
 
   // ---- vault ----
 
-  bool unlock() {
-    const auto dir = options.config_dir / "secrets";
-    if (!Vault::exists(dir)) {
-      say("Welcome to nectar. Create a password to protect your exchange API keys; it is asked at every "
-          "start "
-          "and cannot be recovered.");
-      for (int attempt = 0; attempt < 3; ++attempt) {
-        auto first = secret("Enter your new password >>> ");
-        if (!first) return false;
-        if (first->empty()) {
-          say("The password must not be empty.");
-          continue;
-        }
-        auto second = secret("Please reenter your password >>> ");
-        if (!second) {
-          security::secure_wipe(*first);
-          return false;
-        }
-        const bool same = *first == *second;
-        security::secure_wipe(*second);
-        if (!same) {
-          security::secure_wipe(*first);
-          say("The passwords you entered do not match, please try again.");
-          continue;
-        }
-        Secret password(*first);
-        security::secure_wipe(*first);
-        try {
-          vault.emplace(Vault::create(dir, password, options.kdf));
-        } catch (const std::exception& e) {
-          say(std::string("Error: could not create the vault: ") + e.what());
-          return false;
-        }
-        say("Your password is set. Keys saved with `connect` are encrypted with it in " + dir.string() + ".");
-        return true;
-      }
-      say("No password set; nothing was created.");
-      return false;
-    }
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      auto text = secret("Enter your password >>> ");
-      if (!text) return false;
-      Secret password(*text);
-      security::secure_wipe(*text);
-      try {
-        vault.emplace(Vault::open(dir, password));
-        return true;
-      } catch (const security::WrongPasswordError&) {
-        say(attempt < 2 ? "Invalid password - please try again." : "Invalid password.");
-      } catch (const std::exception& e) {
-        say(std::string("Error: could not open the vault: ") + e.what());
-        return false;
-      }
-    }
-    say("Too many wrong passwords; the vault was left unchanged.");
-    return false;
-  }
-
   // ---- environments ----
 
   /// The endpoints of `--env simulator` for a connector: the external simulator's, else the embedded one of
@@ -311,31 +250,12 @@ struct Shell::Impl : ShellSession {
     return true;
   }
 
-  std::optional<ConnectorConfig> saved_config(const std::string& id) {
-    auto creds = vault->load(id);
-    if (!creds) return std::nullopt;
-    ConnectorConfig config;
-    config.id = id;
-    if (auto it = creds->find(kEnvironmentKey); it != creds->end()) {
-      config.environment = parse_environment(it->second.reveal()).value_or(Environment::kProduction);
-      creds->erase(it);
-    }
-    config.credentials = std::move(*creds);
-    return config;
-  }
-
-  void save_keys(const ConnectorConfig& config) {
-    auto entry = config.credentials;
-    entry[kEnvironmentKey] = Secret(std::string(to_string(config.environment)));
-    vault->save(config.id, entry);
-  }
-
   void connect_saved() {
     for (const auto& id : vault->connectors()) {
       if (!ConnectorRegistry::instance().find(id)) continue;
       std::optional<ConnectorConfig> config;
       try {
-        config = saved_config(id);
+        config = saved_config(*vault, id);
       } catch (const std::exception& e) {
         say(std::string("Error: ") + e.what());
         continue;
@@ -394,7 +314,7 @@ struct Shell::Impl : ShellSession {
     }
     std::optional<ConnectorConfig> existing;
     try {
-      existing = saved_config(id);
+      existing = saved_config(*vault, id);
     } catch (const std::exception& e) {
       say(std::string("Error: ") + e.what());
     }
@@ -408,7 +328,7 @@ struct Shell::Impl : ShellSession {
           return;
         }
         if (establish(*existing)) {
-          if (env) save_keys(*existing);
+          if (env) save_keys(*vault, *existing);
           say("You are now connected to " + id + ".");
         }
         return;
@@ -445,7 +365,7 @@ struct Shell::Impl : ShellSession {
       return;
     }
     try {
-      save_keys(config);
+      save_keys(*vault, config);
     } catch (const std::exception& e) {
       say(std::string("Error: connected, but the keys could not be saved: ") + e.what());
     }
@@ -1490,7 +1410,7 @@ Shell::Shell(ShellOptions options) : impl_(std::make_unique<Impl>(std::move(opti
 Shell::~Shell() = default;
 
 bool Shell::unlock() {
-  return impl_->unlock();
+  return unlock_vault(*impl_);
 }
 void Shell::connect_saved() {
   impl_->connect_saved();
