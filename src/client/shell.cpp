@@ -24,6 +24,7 @@
 
 #include "client/embedded_simulator.hpp"
 #include "client/shell_io.hpp"
+#include "client/shell_live_view.hpp"
 #include "client/shell_session.hpp"
 #include "client/shell_vault.hpp"
 #include "client/strategy_runner.hpp"
@@ -471,7 +472,7 @@ struct Shell::Impl : ShellSession {
       } else if (a == "--live") {
         m.live = true;
       } else if (a == "--seconds" && i + 1 < args.size()) {
-        if (auto n = parse_seconds(args[++i])) {
+        if (auto n = parse_seconds(*this, args[++i])) {
           m.seconds = *n;
         } else {
           return std::nullopt;
@@ -524,7 +525,7 @@ struct Shell::Impl : ShellSession {
       });
       return title + table({"bid_price", "bid_volume", "ask_price", "ask_volume"}, rows);
     };
-    if (m->live) return live_view("Order book", m->seconds, render);
+    if (m->live) return live_view(*this, "Order book", m->seconds, render);
     print() << render() << std::flush;
   }
 
@@ -549,7 +550,7 @@ struct Shell::Impl : ShellSession {
       });
       return title + table({"Best Bid", "Best Ask", "Mid Price", "Last Trade"}, {row});
     };
-    if (m->live) return live_view("Ticker", m->seconds, render);
+    if (m->live) return live_view(*this, "Ticker", m->seconds, render);
     print() << render() << std::flush;
   }
 
@@ -732,7 +733,7 @@ struct Shell::Impl : ShellSession {
       if (args[i] == "--live") {
         live = true;
       } else if (args[i] == "--seconds" && i + 1 < args.size()) {
-        const auto n = parse_seconds(args[++i]);
+        const auto n = parse_seconds(*this, args[++i]);
         if (!n) return;
         seconds = *n;
       } else {
@@ -1153,51 +1154,9 @@ struct Shell::Impl : ShellSession {
                    : "No strategy is running; `import` a config and `start` it first.");
       return;
     }
-    live_view("Strategy " + strategy_title() + ": running", seconds, [this] {
+    live_view(*this, "Strategy " + strategy_title() + ": running", seconds, [this] {
       return running ? strategy_status_text() : std::string("  (the strategy stopped)\n");
     });
-  }
-
-  /// A whole number of seconds for --seconds (0 to 86400), or nullopt after saying why not.
-  std::optional<int> parse_seconds(const std::string& text) {
-    const auto n = Decimal::try_parse(text);
-    if (!n || n->is_negative() || *n > Decimal::from_int(86400) ||
-        Decimal::from_int(n->steps_of(Decimal::one())) != *n) {
-      say("Error: --seconds needs a whole number of seconds (0 to 86400).");
-      return std::nullopt;
-    }
-    return static_cast<int>(n->steps_of(Decimal::one()));
-  }
-
-  /// The `--live` views: `render()` redrawn every second. On a terminal in place until Enter (or `seconds`
-  /// when given); otherwise one frame per second for `seconds` (default 10).
-  void live_view(const std::string& title, int seconds, const std::function<std::string()>& render) {
-    if (seconds < 0) seconds = terminal ? 0 : 10;
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    if (terminal && seconds == 0) say("Live view: press Enter to return to the prompt.");
-    for (int frame = 0;; ++frame) {
-      const std::string text = render();
-      if (terminal)
-        print() << "\033[H\033[2J";  // redraw in place
-      else if (frame > 0)
-        print() << "\n";
-      const auto now = std::chrono::system_clock::now();
-      print() << title << "   (live, "
-              << fmt::format("{:%H:%M:%S}", std::chrono::floor<std::chrono::seconds>(now))
-              << (terminal ? ", Enter to leave)" : ")") << "\n"
-              << text << std::flush;
-      if (seconds > 0 && std::chrono::steady_clock::now() >= until) break;
-      if (terminal) {
-        pollfd pfd{STDIN_FILENO, POLLIN, 0};
-        if (::poll(&pfd, 1, 1000) > 0) {
-          std::string discard;
-          std::getline(std::cin, discard);
-          break;
-        }
-      } else {
-        std::this_thread::sleep_for(1s);
-      }
-    }
   }
 
   // ---- strategy: history ----
