@@ -24,6 +24,7 @@
 
 #include "client/embedded_simulator.hpp"
 #include "client/shell_balance.hpp"
+#include "client/shell_connect.hpp"
 #include "client/shell_io.hpp"
 #include "client/shell_live_view.hpp"
 #include "client/shell_session.hpp"
@@ -114,11 +115,6 @@ std::vector<std::string> split_words(const std::string& line) {
   return out;
 }
 
-bool is_yes(const std::string& answer) {
-  const std::string a = lower(answer);
-  return a == "yes" || a == "y";
-}
-
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
@@ -152,268 +148,13 @@ struct Shell::Impl : ShellSession {
 
   ~Impl() { shutdown(); }
 
-  // Member coroutines (no capturing coroutine lambdas).
-  asio::awaitable<void> check_keys(Connector* c) { co_await c->check_credentials(); }
-  asio::awaitable<void> stop_connector(Connector* c) { co_await c->stop(); }
-
-  void destroy(std::unique_ptr<Connector> c, bool started) {
-    if (!c) return;
-    if (started) {
-      try {
-        asio::co_spawn(io->context, stop_connector(c.get()), asio::use_future).get();
-      } catch (const std::exception& e) {
-        say("Error while stopping " + c->name() + ": " + e.what());
-      }
-    }
-    on_io([&c] {
-      c.reset();
-      return 0;
-    });
-  }
-
   // ---- vault ----
 
   // ---- environments ----
 
-  /// The endpoints of `--env simulator` for a connector: the external simulator's, else the embedded one of
-  /// its exchange (started here the first time). nullopt (after saying why) when no simulator serves it.
-  std::optional<Endpoints> simulator_endpoints(const std::string& connector_id) {
-    if (options.simulator) return options.simulator->endpoints;
-    EmbeddedSimulator* sim = embedded_simulator(connector_id);
-    if (!sim) return std::nullopt;
-    return sim->endpoints(connector_id);
-  }
-
-  EmbeddedSimulator* embedded_simulator(const std::string& connector_id) {
-    const sim::SimulatorInfo* info;
-    try {
-      info = &simulator_for(connector_id);
-    } catch (const std::exception& e) {
-      say(std::string("Error: ") + e.what() + ".");
-      return nullptr;
-    }
-    auto& slot = sims[info->exchange];
-    if (!slot) {
-      slot = std::make_unique<EmbeddedSimulator>(connector_id, sim::SimulatorOptions{});
-      say("Started the embedded " + info->display_name + " simulator at " + slot->rest_url() + ".");
-    }
-    return slot.get();
-  }
-
-  std::map<std::string, Secret> simulator_default_credentials(const std::string& connector_id) {
-    if (options.simulator) return options.simulator->default_credentials;
-    const sim::SimulatorInfo* info = sim::SimulatorRegistry::instance().find_for_connector(connector_id);
-    auto it = info ? sims.find(info->exchange) : sims.end();
-    if (it == sims.end()) return {};
-    return it->second->credentials();
-  }
-
   // ---- connecting ----
 
-  /// Builds, validates and starts a connector. On success replaces the session; on failure prints the
-  /// error and leaves the previous session alone.
-  bool establish(ConnectorConfig config) {
-    if (config.environment == Environment::kSimulator) {
-      config.endpoint_override = simulator_endpoints(config.id);
-      if (!config.endpoint_override) return false;
-    }
-    if (is_paper(config.id)) config.options["paper_balances"] = paper_balances_text(*this);
-    std::unique_ptr<Connector> conn;
-    try {
-      conn = on_io([&] { return ConnectorRegistry::instance().create(executor(), config); });
-    } catch (const std::exception& e) {
-      say(std::string("Error: ") + e.what());
-      return false;
-    }
-    std::string error;
-    try {
-      asio::co_spawn(io->context, check_keys(conn.get()), asio::use_future).get();
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-    if (!error.empty()) {
-      destroy(std::move(conn), false);
-      say("Error: " + error);
-      return false;
-    }
-    if (auto it = sessions.find(config.id); it != sessions.end()) {
-      destroy(std::move(it->second.connector), true);
-      sessions.erase(it);
-    }
-    on_io([&] {
-      conn->start();
-      return 0;
-    });
-    const std::string id = config.id;  // (the right side of `=` is evaluated first)
-    sessions[id] = Connection{std::move(config), std::move(conn)};
-    return true;
-  }
-
-  void connect_saved() {
-    for (const auto& id : vault->connectors()) {
-      if (!ConnectorRegistry::instance().find(id)) continue;
-      std::optional<ConnectorConfig> config;
-      try {
-        config = saved_config(*vault, id);
-      } catch (const std::exception& e) {
-        say(std::string("Error: ") + e.what());
-        continue;
-      }
-      if (!config) continue;
-      say("Connecting to " + id + " (" + std::string(to_string(config->environment)) +
-          ") with the saved keys...");
-      if (establish(*config)) say("You are now connected to " + id + ".");
-    }
-  }
-
-  void cmd_connect(const std::vector<std::string>& args) {
-    if (args.size() == 1) {
-      std::vector<std::vector<std::string>> rows;
-      const auto saved = vault->connectors();
-      for (const auto& id : ConnectorRegistry::instance().ids()) {
-        const bool added = std::find(saved.begin(), saved.end(), id) != saved.end();
-        const bool confirmed = sessions.count(id) > 0;
-        rows.push_back({id, added ? "Yes" : "No", confirmed ? "Yes" : "No"});
-      }
-      for (const auto& id : ConnectorRegistry::instance().planned_ids())
-        rows.push_back({id, "not available yet", "-"});
-      print() << table({"Exchange", "Keys Added", "Keys Confirmed"}, rows) << std::flush;
-      return;
-    }
-    const std::string id = lower(args[1]);
-    if (running && id == running_exchange) {
-      say("Error: the strategy is running on " + id + "; `stop` it before reconnecting.");
-      return;
-    }
-    const ConnectorInfo* info = ConnectorRegistry::instance().find(id);
-    if (!info) {
-      const auto& registry = ConnectorRegistry::instance();
-      std::string known;
-      for (const auto& k : registry.ids()) known += (known.empty() ? "" : ", ") + k;
-      if (const auto* name = registry.planned(id)) {
-        say(id + " (" + *name + ") is not available yet in this nectar; available now: " + known + ".");
-        return;
-      }
-      say("Error: '" + args[1] + "' is not an exchange nectar knows (known: " + known + ").");
-      return;
-    }
-    std::optional<Environment> env;
-    for (std::size_t i = 2; i < args.size(); ++i) {
-      if ((args[i] == "--env" || args[i] == "-e") && i + 1 < args.size()) {
-        env = parse_environment(lower(args[++i]));
-        if (!env) {
-          say("Error: unknown environment '" + args[i] + "' (production, demo, simulator).");
-          return;
-        }
-      } else {
-        say("Error: unexpected '" + args[i] +
-            "'. Usage: connect <exchange> [--env production|demo|simulator]");
-        return;
-      }
-    }
-    std::optional<ConnectorConfig> existing;
-    try {
-      existing = saved_config(*vault, id);
-    } catch (const std::exception& e) {
-      say(std::string("Error: ") + e.what());
-    }
-    if (existing) {
-      auto answer = reader->read_answer("Would you like to replace your existing keys? (Yes/No) >>> ");
-      if (!answer) return;
-      if (!is_yes(*answer)) {
-        if (env) existing->environment = *env;
-        if (sessions.count(id) && !env) {
-          say("Keys not changed; you are still connected to " + id + ".");
-          return;
-        }
-        if (establish(*existing)) {
-          if (env) save_keys(*vault, *existing);
-          say("You are now connected to " + id + ".");
-        }
-        return;
-      }
-    }
-    ConnectorConfig config;
-    config.id = id;
-    config.environment = env.value_or(existing ? existing->environment : Environment::kProduction);
-    if (auto it = sessions.find(id); it != sessions.end())
-      config.trading_pairs = it->second.config.trading_pairs;
-    std::map<std::string, Secret> defaults;
-    if (config.environment == Environment::kSimulator) {
-      if (!simulator_endpoints(id)) return;
-      defaults = simulator_default_credentials(id);
-    }
-    for (const auto& spec : info->credentials) {
-      const bool has_default = defaults.count(spec.name) > 0;
-      auto value =
-          secret(spec.prompt + (has_default ? " (Enter for the simulator's test key)" : "") + " >>> ");
-      if (!value) return;
-      if (value->empty()) {
-        if (!has_default) {
-          say("Cancelled: no " + spec.name + " given; your keys were not changed.");
-          return;
-        }
-        config.credentials[spec.name] = defaults[spec.name];
-      } else {
-        config.credentials[spec.name] = Secret(*value);
-        security::secure_wipe(*value);
-      }
-    }
-    if (!establish(config)) {
-      say(existing ? "Your previous keys for " + id + " were kept." : "No keys were saved for " + id + ".");
-      return;
-    }
-    try {
-      save_keys(*vault, config);
-    } catch (const std::exception& e) {
-      say(std::string("Error: connected, but the keys could not be saved: ") + e.what());
-    }
-    say("You are now connected to " + id + ".");
-  }
-
   // ---- market data and account ----
-
-  Connection* pick_session(const std::string& exchange) {
-    if (sessions.empty()) {
-      say("Error: no exchange connected; use `connect <exchange>` first.");
-      return nullptr;
-    }
-    if (exchange.empty()) return &sessions.begin()->second;
-    auto it = sessions.find(lower(exchange));
-    if (it == sessions.end()) {
-      say("Error: not connected to '" + exchange + "'; use `connect " + exchange + "` first.");
-      return nullptr;
-    }
-    return &it->second;
-  }
-
-  /// Makes sure the session's connector follows `pair` (restarting it with the pair added if needed).
-  bool ensure_pair(Connection& s, const TradingPair& pair) {
-    auto& pairs = s.config.trading_pairs;
-    if (std::find(pairs.begin(), pairs.end(), pair) != pairs.end()) return true;
-    if (running && s.config.id == running_exchange) {
-      say("Error: " + s.config.id + " does not follow " + pair.str() +
-          " and cannot be restarted while the strategy runs; `stop` first.");
-      return false;
-    }
-    ConnectorConfig next = s.config;
-    next.trading_pairs.push_back(pair);
-    std::unique_ptr<Connector> conn;
-    try {
-      conn = on_io([&] { return ConnectorRegistry::instance().create(executor(), next); });
-    } catch (const std::exception& e) {
-      say(std::string("Error: ") + e.what());
-      return false;
-    }
-    destroy(std::move(s.connector), true);
-    on_io([&] {
-      conn->start();
-      return 0;
-    });
-    s.connector = std::move(conn);
-    s.config = std::move(next);
-    return true;
-  }
 
   bool wait_for_book(Connection& s, const TradingPair& pair) {
     Connector* c = s.connector.get();
@@ -496,8 +237,8 @@ struct Shell::Impl : ShellSession {
   void cmd_order_book(const std::vector<std::string>& args) {
     auto m = parse_market_args(args, true);
     if (!m) return;
-    Connection* s = pick_session(m->exchange);
-    if (!s || !ensure_pair(*s, *m->pair) || !wait_for_book(*s, *m->pair)) return;
+    Connection* s = pick_connection(*this, m->exchange);
+    if (!s || !ensure_pair(*this, *s, *m->pair) || !wait_for_book(*s, *m->pair)) return;
     Connector* c = s->connector.get();
     const TradingPair pair = *m->pair;
     const std::size_t depth = m->depth;
@@ -530,8 +271,8 @@ struct Shell::Impl : ShellSession {
   void cmd_ticker(const std::vector<std::string>& args) {
     auto m = parse_market_args(args, false);
     if (!m) return;
-    Connection* s = pick_session(m->exchange);
-    if (!s || !ensure_pair(*s, *m->pair) || !wait_for_book(*s, *m->pair)) return;
+    Connection* s = pick_connection(*this, m->exchange);
+    if (!s || !ensure_pair(*this, *s, *m->pair) || !wait_for_book(*s, *m->pair)) return;
     Connector* c = s->connector.get();
     const TradingPair pair = *m->pair;
     const std::string title = "  market: " + s->config.id + " " + pair.str() + "\n";
@@ -850,7 +591,7 @@ struct Shell::Impl : ShellSession {
       return;
     }
     Connection& s = it->second;
-    if (!ensure_pair(s, strategy->pmm.pair)) return;
+    if (!ensure_pair(*this, s, strategy->pmm.pair)) return;
     Connector* c = s.connector.get();
     StrategyConfig config = *strategy;
     if (const auto limits = load_balance_limits(balance_limits_file()); limits.count(config.exchange))
@@ -1074,7 +815,7 @@ struct Shell::Impl : ShellSession {
       if (cmd == "help" || cmd == "?")
         cmd_help(args);
       else if (cmd == "connect")
-        cmd_connect(args);
+        cmd_connect(*this, args);
       else if (cmd == "balance")
         cmd_balance(*this, args);
       else if (cmd == "order_book")
@@ -1178,8 +919,7 @@ struct Shell::Impl : ShellSession {
       });
       running = false;
     }
-    for (auto& [id, s] : sessions) destroy(std::move(s.connector), true);
-    sessions.clear();
+    disconnect_all(*this);
     io->guard.reset();
     io->context.stop();
     if (io->thread.joinable()) io->thread.join();
@@ -1194,7 +934,7 @@ bool Shell::unlock() {
   return unlock_vault(*impl_);
 }
 void Shell::connect_saved() {
-  impl_->connect_saved();
+  client::connect_saved(*impl_);
 }
 bool Shell::execute(const std::string& line) {
   return impl_->execute(line);
