@@ -28,6 +28,7 @@
 #include "client/shell_io.hpp"
 #include "client/shell_live_view.hpp"
 #include "client/shell_market.hpp"
+#include "client/shell_run.hpp"
 #include "client/shell_session.hpp"
 #include "client/shell_strategy_config.hpp"
 #include "client/shell_vault.hpp"
@@ -129,19 +130,6 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
-std::string describe_missing(const ConnectorStatus& s, bool has_pairs) {
-  std::string out;
-  auto add = [&](bool ok, const std::string& what) {
-    if (!ok) out += (out.empty() ? "" : ", ") + what;
-  };
-  add(s.trading_rules, "trading rules");
-  if (has_pairs) add(s.order_books, "order books");
-  add(s.balances, "balances");
-  add(s.user_stream, "user stream");
-  add(s.orders_reconciled, "reconciliation of restored orders");
-  return out;
-}
-
 }  // namespace
 
 struct Shell::Impl : ShellSession {
@@ -157,42 +145,6 @@ struct Shell::Impl : ShellSession {
   // ---- connecting ----
 
   // ---- market data and account ----
-
-  void cmd_status(const std::vector<std::string>& args) {
-    bool live = false;
-    int seconds = terminal ? 0 : 10;
-    for (std::size_t i = 1; i < args.size(); ++i) {
-      if (args[i] == "--live") {
-        live = true;
-      } else if (args[i] == "--seconds" && i + 1 < args.size()) {
-        const auto n = parse_seconds(*this, args[++i]);
-        if (!n) return;
-        seconds = *n;
-      } else {
-        say("Error: usage: status [--live [--seconds N]]");
-        return;
-      }
-    }
-    if (live) return status_live(seconds);
-    std::vector<std::vector<std::string>> rows;
-    for (auto& [id, s] : sessions) {
-      Connector* c = s.connector.get();
-      const bool has_pairs = !s.config.trading_pairs.empty();
-      const auto st = on_io([c] { return c->status(); });
-      const std::string missing = describe_missing(st, has_pairs);
-      rows.push_back({id, std::string(to_string(s.config.environment)),
-                      missing.empty() ? "ready" : "waiting for " + missing});
-    }
-    for (const auto& id : vault->connectors()) {
-      if (!sessions.count(id) && ConnectorRegistry::instance().find(id))
-        rows.push_back({id, "-", "keys saved, not connected (use `connect " + id + "`)"});
-    }
-    if (rows.empty())
-      say("No exchange connected. Use `connect` to list the exchanges and `connect <exchange>` to add keys.");
-    else
-      print() << table({"Exchange", "Environment", "Status"}, rows) << std::flush;
-    status_strategy();
-  }
 
   void cmd_help(const std::vector<std::string>& args) {
     if (args.size() > 1) {
@@ -214,174 +166,6 @@ struct Shell::Impl : ShellSession {
   // ---- strategy: configs ----
 
   // ---- strategy: running ----
-
-  void schedule_tick() {  // io thread
-    io->tick_timer.expires_after(options.tick_interval);
-    io->tick_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (ec || !ticking || !runner) return;
-      try {
-        runner->tick();
-      } catch (const std::exception& e) {
-        spdlog::error("strategy tick: {}", e.what());
-      }
-      schedule_tick();
-    });
-  }
-
-  void cmd_start(const std::vector<std::string>& args) {
-    if (args.size() > 1) {
-      say("Error: `start` takes no arguments; `import <name>` chooses the config.");
-      return;
-    }
-    if (running) {
-      say("The strategy is already running; `stop` it first.");
-      return;
-    }
-    if (!strategy) {
-      say("Error: no strategy config loaded; `import <name>` or `create` first.");
-      return;
-    }
-    auto it = sessions.find(strategy->exchange);
-    if (it == sessions.end()) {
-      say("Error: " + strategy->exchange + " is not connected; use `connect " + strategy->exchange +
-          "` first.");
-      return;
-    }
-    Connection& s = it->second;
-    if (!ensure_pair(*this, s, strategy->pmm.pair)) return;
-    Connector* c = s.connector.get();
-    StrategyConfig config = *strategy;
-    if (const auto limits = load_balance_limits(balance_limits_file()); limits.count(config.exchange))
-      config.pmm.balance_limits = limits.at(config.exchange);
-    const std::filesystem::path db = db_path();
-    std::size_t restored = 0;
-    std::string error;
-    on_io([&] {
-      try {
-        runner = std::make_unique<StrategyRunner>(*c, config, db);
-        restored = runner->restored_count();
-        ticking = true;
-        runner->tick();
-        schedule_tick();
-      } catch (const std::exception& e) {
-        error = e.what();
-        runner.reset();
-      }
-      return 0;
-    });
-    if (!error.empty()) {
-      say("Error: the strategy could not start: " + error);
-      return;
-    }
-    running = true;
-    running_exchange = strategy->exchange;
-    if (restored > 0)
-      say("Restored " + std::to_string(restored) +
-          " open order(s) of a previous run from the journal; they are tracked again and cancelled by "
-          "`stop`.");
-    say("Strategy '" + strategy_name + "' started successfully: pure market making on " + strategy->exchange +
-        " " + strategy->pmm.pair.str() + ". Orders and fills are journaled in " + db.string() + ".");
-  }
-
-  void stop_strategy() {
-    if (!running) return;
-    say("Winding down: cancelling the strategy's orders...");
-    on_io([this] {
-      ticking = false;
-      io->tick_timer.cancel();
-      runner->cancel_all();
-      return 0;
-    });
-    const auto deadline = std::chrono::steady_clock::now() + options.stop_timeout;
-    std::size_t left = 0;
-    for (int round = 0;; ++round) {
-      left = on_io([this] { return runner->active_order_ids().size(); });
-      if (left == 0 || std::chrono::steady_clock::now() >= deadline) break;
-      if (round > 0 && round % 30 == 0)
-        on_io([this] {  // every ~3 s: ask again
-          runner->cancel_all();
-          return 0;
-        });
-      std::this_thread::sleep_for(100ms);
-    }
-    const std::string summary = on_io([this] {
-      const auto& st = runner->strategy().stats();
-      return std::to_string(st.orders_placed) + " order(s) placed, " + std::to_string(st.fills) +
-             " fill(s) in this run";
-    });
-    on_io([this] {
-      runner.reset();
-      return 0;
-    });
-    running = false;
-    if (left > 0)
-      say("Warning: " + std::to_string(left) +
-          " order(s) not confirmed cancelled yet; they stay in the journal and are restored at the next "
-          "`start`.");
-    else
-      say("All the strategy's orders are cancelled.");
-    say("Strategy '" + strategy_name + "' stopped (" + summary + ").");
-  }
-
-  /// `exit --keep-orders`: stops ticking and closes the journal; the orders stay open on the exchange and in
-  /// the journal (restored by the next `start`).
-  void leave_orders_open() {
-    const std::size_t left = on_io([this] {
-      ticking = false;
-      io->tick_timer.cancel();
-      const std::size_t n = runner->active_order_ids().size();
-      runner.reset();
-      return n;
-    });
-    running = false;
-    say("Strategy '" + strategy_name + "' stopped; " + std::to_string(left) +
-        " order(s) left open on the exchange as asked. They stay in the journal and are restored by the next "
-        "`start`.");
-  }
-
-  void stop_strategy_if_running() {
-    if (running) stop_strategy();
-  }
-
-  void cmd_stop() {
-    if (!running) {
-      say("No strategy is running.");
-      return;
-    }
-    stop_strategy();
-  }
-
-  std::string strategy_title() const {
-    return "'" + strategy_name + "' (pure_market_making on " + strategy->exchange + " " +
-           strategy->pmm.pair.str() + ")";
-  }
-
-  /// The running strategy's status block (market, balances, positions, orders, P&L).
-  std::string strategy_status_text() {
-    return on_io([this] { return render_status(runner->status_snapshot()); });
-  }
-
-  void status_strategy() {
-    if (!strategy) return;
-    if (!running) {
-      say("Strategy " + strategy_title() + ": not running; `start` to run it.");
-      return;
-    }
-    say("Strategy " + strategy_title() + ": running");
-    print() << strategy_status_text() << std::flush;
-  }
-
-  /// `status --live`: the strategy's status view, redrawn.
-  void status_live(int seconds) {
-    if (!running) {
-      say(strategy ? "Strategy " + strategy_title() + ": not running; `start` to run it."
-                   : "No strategy is running; `import` a config and `start` it first.");
-      return;
-    }
-    live_view(*this, "Strategy " + strategy_title() + ": running", seconds, [this] {
-      return running ? strategy_status_text() : std::string("  (the strategy stopped)\n");
-    });
-  }
 
   // ---- strategy: history ----
 
@@ -463,9 +247,9 @@ struct Shell::Impl : ShellSession {
           return true;
         }
         if (running && keep) {
-          leave_orders_open();
+          leave_orders_open(*this);
         } else if (running) {
-          stop_strategy();
+          stop_strategy(*this);
         }
         return false;
       }
@@ -480,7 +264,7 @@ struct Shell::Impl : ShellSession {
       else if (cmd == "ticker")
         cmd_ticker(*this, args);
       else if (cmd == "status")
-        cmd_status(args);
+        cmd_status(*this, args);
       else if (cmd == "create")
         cmd_create(*this, args);
       else if (cmd == "import")
@@ -488,9 +272,9 @@ struct Shell::Impl : ShellSession {
       else if (cmd == "config")
         cmd_config(*this, args);
       else if (cmd == "start")
-        cmd_start(args);
+        cmd_start(*this, args);
       else if (cmd == "stop")
-        cmd_stop();
+        cmd_stop(*this);
       else if (cmd == "history")
         cmd_history(args);
       else if (cmd == "export")
@@ -567,15 +351,7 @@ struct Shell::Impl : ShellSession {
   void shutdown() {
     if (shut_down) return;
     shut_down = true;
-    if (running) {  // dropped without cancelling: like a kill (the journal restores its orders next time)
-      on_io([this] {
-        ticking = false;
-        io->tick_timer.cancel();
-        runner.reset();
-        return 0;
-      });
-      running = false;
-    }
+    drop_strategy(*this);
     disconnect_all(*this);
     io->guard.reset();
     io->context.stop();
@@ -619,7 +395,7 @@ int Shell::run() {
   for (;;) {
     auto line = impl_->reader->read_line(">>> ");
     if (!line) {
-      impl_->stop_strategy_if_running();
+      stop_strategy_if_running(*impl_);
       break;
     }
     if (!execute(*line)) break;
