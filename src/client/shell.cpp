@@ -25,6 +25,7 @@
 #include "client/embedded_simulator.hpp"
 #include "client/shell_balance.hpp"
 #include "client/shell_connect.hpp"
+#include "client/shell_history.hpp"
 #include "client/shell_io.hpp"
 #include "client/shell_live_view.hpp"
 #include "client/shell_market.hpp"
@@ -167,74 +168,6 @@ struct Shell::Impl : ShellSession {
 
   // ---- strategy: running ----
 
-  // ---- strategy: history ----
-
-  std::optional<std::vector<storage::StoredFill>> load_fills() {
-    if (!strategy) {
-      say("Error: no strategy config loaded; `import <name>` first.");
-      return std::nullopt;
-    }
-    const std::string exchange = strategy->exchange;
-    if (running && running_exchange == exchange) {
-      // Read on the journal's writer thread (after its queued writes), not on the event loop.
-      auto fills = on_io([this, &exchange] {
-        return runner->journal().read([exchange](storage::TradeStore& s) { return s.fills(exchange); });
-      });
-      return fills.get();
-    }
-    if (!std::filesystem::exists(db_path())) return std::vector<storage::StoredFill>{};
-    storage::TradeStore store(db_path().string());
-    return store.fills(exchange);
-  }
-
-  void cmd_history(const std::vector<std::string>& args) {
-    HistoryOptions ho;
-    for (std::size_t i = 1; i < args.size(); ++i) {
-      if (args[i] == "-v" || args[i] == "--verbose") {
-        ho.verbose = true;
-      } else if ((args[i] == "-d" || args[i] == "--days") && i + 1 < args.size()) {
-        const auto days = Decimal::try_parse(args[++i]);
-        if (!days || !days->is_positive() || *days > Decimal::from_int(36500)) {
-          say("Error: -d needs a positive number of days, e.g. -d 1 or -d 0.25.");
-          return;
-        }
-        const int64_t span_ms = days->mul(Decimal::from_int(86400000)).steps_of(Decimal::one());
-        ho.since_ms = wall_clock_ms() - span_ms;
-      } else {
-        say("Error: usage: history [-d DAYS] [-v]");
-        return;
-      }
-    }
-    auto fills = load_fills();
-    if (!fills) return;
-    // Unrealized P&L needs a live mid: once for each connected market the fills touch.
-    std::set<std::pair<std::string, TradingPair>> markets;
-    for (const auto& f : *fills) markets.emplace(f.connector, f.pair);
-    for (const auto& [id, pair] : markets) {
-      auto it = sessions.find(id);
-      if (it == sessions.end()) continue;
-      Connector* c = it->second.connector.get();
-      auto mid = on_io([c, pair = pair]() -> std::optional<Decimal> {
-        const OrderBook* b = c->order_book(pair);
-        return b ? b->mid_price() : std::nullopt;
-      });
-      if (mid) ho.mids[id + " " + pair.str()] = *mid;
-    }
-    print() << format_history(*fills, strategy_name, ho) << std::flush;
-  }
-
-  void cmd_export(const std::vector<std::string>& args) {
-    if (args.size() > 2 || (args.size() == 2 && args[1] != "trades")) {
-      say("Error: usage: export [trades]");
-      return;
-    }
-    auto fills = load_fills();
-    if (!fills) return;
-    const auto file = data_dir() / (strategy_name + "_trades.csv");
-    write_trades_csv(*fills, file);
-    say("Exported " + std::to_string(fills->size()) + " trade(s) to " + file.string());
-  }
-
   bool execute(const std::string& line) {
     const auto args = split_words(line);
     if (args.empty()) return true;
@@ -276,9 +209,9 @@ struct Shell::Impl : ShellSession {
       else if (cmd == "stop")
         cmd_stop(*this);
       else if (cmd == "history")
-        cmd_history(args);
+        cmd_history(*this, args);
       else if (cmd == "export")
-        cmd_export(args);
+        cmd_export(*this, args);
       else {
         std::string best;
         std::size_t best_d = 3;
