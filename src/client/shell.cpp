@@ -1,295 +1,88 @@
 #include "nectar/client/shell.hpp"
 
-#include <poll.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_future.hpp>
-#include <cctype>
-#include <fstream>
-#include <future>
-#include <iomanip>
-#include <iostream>
-#include <set>
-#include <sstream>
-#include <thread>
-
-#include <fmt/chrono.h>
-#include <spdlog/spdlog.h>
-
-#include "client/embedded_simulator.hpp"
 #include "client/shell_balance.hpp"
+#include "client/shell_commands.hpp"
 #include "client/shell_connect.hpp"
 #include "client/shell_history.hpp"
-#include "client/shell_io.hpp"
-#include "client/shell_live_view.hpp"
 #include "client/shell_market.hpp"
 #include "client/shell_run.hpp"
 #include "client/shell_session.hpp"
 #include "client/shell_strategy_config.hpp"
 #include "client/shell_vault.hpp"
-#include "client/strategy_runner.hpp"
-#include "client/terminal.hpp"
-#include "nectar/client/connectors.hpp"
-#include "nectar/client/history.hpp"
-#include "nectar/client/status_view.hpp"
-#include "nectar/client/strategy_config.hpp"
-#include "nectar/connectors/errors.hpp"
-#include "nectar/core/clock.hpp"
-#include "nectar/paper/paper_trade.hpp"
-#include "text.hpp"
+#include "client/text.hpp"
 
 namespace nectar::client {
 
-namespace asio = boost::asio;
-using namespace std::chrono_literals;
-
-namespace {
-
-struct CommandHelp {
-  const char* name;
-  const char* summary;
-  const char* usage;
-};
-
-constexpr CommandHelp kCommands[] = {
-    {"connect", "List exchanges and their keys, or connect one",
-     "connect                      table of every exchange: Exchange, Keys Added, Keys Confirmed\n"
-     "connect <exchange> [--env production|demo|simulator]\n"
-     "                             asks for the exchange's API keys (hidden), checks them with a private "
-     "call,\n"
-     "                             then saves them in the encrypted vault. `simulator` runs a local copy of\n"
-     "                             the exchange inside nectar and offers its funded test keys."},
-    {"balance", "Balances of every connected exchange",
-     "balance                      asset, total, available, USDT value, allocated to orders\n"
-     "balance paper                the balances paper trading starts with\n"
-     "balance paper <asset> <amt>  sets one (saved in <conf>/paper_balances.txt; applied to connected\n"
-     "                             paper connectors at once)\n"
-     "balance limit                the most of each asset a strategy may commit, per exchange\n"
-     "balance limit <exchange> <asset> <amt>\n"
-     "                             sets one (saved in <conf>/balance_limits.yml; -1 removes it); applied\n"
-     "                             at `start` and by `nectar run`"},
-    {"order_book", "Top of an order book",
-     "order_book <pair> [--depth N] [--exchange <exchange>] [--live [--seconds N]]\n"
-     "                             the N best bids and asks (default 10), e.g. order_book BTC-USDT;\n"
-     "                             --live: redrawn every second (see `help status`)"},
-    {"ticker", "Best bid, best ask, mid price and last trade",
-     "ticker <pair> [--exchange <exchange>] [--live [--seconds N]]\n"
-     "                             --live: redrawn every second (see `help status`)"},
-    {"create", "Create a pure market making config by answering questions",
-     "create                       asks the exchange (connected), market, spreads, amount, levels, refresh\n"
-     "                             time and inventory skew (Enter keeps the default), then the file name;\n"
-     "                             saves conf/strategies/<name>.yml and imports it"},
-    {"import", "Load a strategy config",
-     "import <name>                 conf/strategies/<name>.yml (or a path)"},
-    {"config", "Show the loaded config, or change one value",
-     "config                       every key of the loaded strategy config\n"
-     "config <key> <value>         changes one key (Hummingbot units: spreads in %, times in s) and saves"},
-    {"start", "Start the loaded strategy on its connected exchange",
-     "start                        ticks every second; orders and fills are journaled in\n"
-     "                             conf/data/<config>.sqlite, and the journal's open orders are restored"},
-    {"status", "Connected exchanges, what each still waits for, and the strategy",
-     "status                       exchanges, then the strategy: market, balances, positions, orders, P&L\n"
-     "status --live [--seconds N]  the strategy's status redrawn every second, until Enter (on a terminal)\n"
-     "                             or for N seconds (default 10 when not on a terminal)"},
-    {"stop", "Stop the strategy and cancel its orders", "stop"},
-    {"history", "Fills of the current config: volumes, average prices, fees, realized and unrealized P&L",
-     "history [-d DAYS] [-v]       per market: trades, volumes, average prices, fees per token, realized\n"
-     "                             P&L, unrealized P&L at the live mid; -d: the last DAYS days only (e.g.\n"
-     "                             -d 0.5); -v: every trade too"},
-    {"export", "Write the current config's fills to CSV",
-     "export                       conf/data/<config>_trades.csv"},
-    {"help", "List the commands, or explain one", "help [command]"},
-    {"exit", "Stop the strategy (cancelling its orders), every connector, and leave",
-     "exit                         stops the strategy, cancels its orders, disconnects, leaves\n"
-     "exit --keep-orders           leaves the orders open on the exchange (they stay in the journal and\n"
-     "                             are restored by the next `start` of the config)"},
-};
-
-std::vector<std::string> split_words(const std::string& line) {
-  std::vector<std::string> out;
-  std::istringstream in(line);
-  std::string w;
-  while (in >> w) out.push_back(w);
-  return out;
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-}  // namespace
-
-struct Shell::Impl : ShellSession {
+// The shell over its session: every command is a function of one concern (shell_<concern>.cpp); this file
+// dispatches the command lines and owns the session's life.
+struct Shell::Impl {
   explicit Impl(ShellOptions o)
-      : ShellSession(std::move(o), [this](const std::string& line) { return complete(line); }) {}
+      : session(std::move(o), [this](const std::string& line) { return complete_line(session, line); }) {}
 
   ~Impl() { shutdown(); }
 
-  // ---- vault ----
-
-  // ---- environments ----
-
-  // ---- connecting ----
-
-  // ---- market data and account ----
-
-  void cmd_help(const std::vector<std::string>& args) {
-    if (args.size() > 1) {
-      for (const auto& c : kCommands) {
-        if (args[1] == c.name) {
-          print() << c.summary << ".\n" << c.usage << "\n" << std::flush;
-          return;
-        }
-      }
-      say("Error: no command '" + args[1] + "'. Type `help` for the list of commands.");
-      return;
-    }
-    print() << "Commands:\n";
-    for (const auto& c : kCommands)
-      print() << "  " << std::left << std::setw(12) << c.name << c.summary << "\n";
-    print() << "Type `help <command>` for its options.\n" << std::flush;
-  }
-
-  // ---- strategy: configs ----
-
-  // ---- strategy: running ----
+  ShellSession session;
 
   bool execute(const std::string& line) {
     const auto args = split_words(line);
     if (args.empty()) return true;
     const std::string& cmd = args[0];
+    ShellSession& s = session;
     try {
       if (cmd == "exit" || cmd == "quit") {
         const bool keep = args.size() == 2 && (args[1] == "--keep-orders" || args[1] == "-f");
         if (args.size() > 2 || (args.size() == 2 && !keep)) {
-          say("Error: usage: exit [--keep-orders]");
+          s.say("Error: usage: exit [--keep-orders]");
           return true;
         }
-        if (running && keep) {
-          leave_orders_open(*this);
-        } else if (running) {
-          stop_strategy(*this);
+        if (s.running && keep) {
+          leave_orders_open(s);
+        } else if (s.running) {
+          stop_strategy(s);
         }
         return false;
       }
       if (cmd == "help" || cmd == "?")
-        cmd_help(args);
+        cmd_help(s, args);
       else if (cmd == "connect")
-        cmd_connect(*this, args);
+        cmd_connect(s, args);
       else if (cmd == "balance")
-        cmd_balance(*this, args);
+        cmd_balance(s, args);
       else if (cmd == "order_book")
-        cmd_order_book(*this, args);
+        cmd_order_book(s, args);
       else if (cmd == "ticker")
-        cmd_ticker(*this, args);
+        cmd_ticker(s, args);
       else if (cmd == "status")
-        cmd_status(*this, args);
+        cmd_status(s, args);
       else if (cmd == "create")
-        cmd_create(*this, args);
+        cmd_create(s, args);
       else if (cmd == "import")
-        cmd_import(*this, args);
+        cmd_import(s, args);
       else if (cmd == "config")
-        cmd_config(*this, args);
+        cmd_config(s, args);
       else if (cmd == "start")
-        cmd_start(*this, args);
+        cmd_start(s, args);
       else if (cmd == "stop")
-        cmd_stop(*this);
+        cmd_stop(s);
       else if (cmd == "history")
-        cmd_history(*this, args);
+        cmd_history(s, args);
       else if (cmd == "export")
-        cmd_export(*this, args);
-      else {
-        std::string best;
-        std::size_t best_d = 3;
-        for (const auto& c : kCommands) {
-          const std::size_t d = edit_distance(cmd, c.name);
-          if (d < best_d) {
-            best_d = d;
-            best = c.name;
-          }
-        }
-        say("Unknown command '" + cmd + "'." + (best.empty() ? "" : " Did you mean `" + best + "`?") +
-            " Type `help` for the list of commands.");
-      }
+        cmd_export(s, args);
+      else
+        s.say(unknown_command_text(cmd));
     } catch (const std::exception& e) {
-      say(std::string("Error: ") + e.what());
+      s.say(std::string("Error: ") + e.what());
     }
     return true;
   }
 
-  std::vector<std::string> complete(const std::string& before) const {
-    std::vector<std::string> words = split_words(before);
-    const bool new_word = before.empty() || before.back() == ' ' || before.back() == '\t';
-    if (new_word) words.emplace_back();
-    std::vector<std::string> out;
-    const std::string& word = words.back();
-    auto add_if = [&](const std::string& candidate) {
-      if (candidate.compare(0, word.size(), word) == 0) out.push_back(candidate);
-    };
-    if (words.size() == 1) {
-      for (const auto& c : kCommands) add_if(c.name);
-      return out;
-    }
-    const std::string& cmd = words[0];
-    const std::string& prev = words[words.size() - 2];
-    if (cmd == "help" && words.size() == 2) {
-      for (const auto& c : kCommands) add_if(c.name);
-    } else if (cmd == "connect") {
-      if (prev == "--env") {
-        for (const char* e : {"production", "demo", "simulator"}) add_if(e);
-      } else if (words.size() == 2) {
-        for (const auto& id : ConnectorRegistry::instance().ids()) add_if(id);
-      } else {
-        add_if("--env");
-      }
-    } else if (cmd == "import" && words.size() == 2) {
-      for (const auto& n : saved_strategy_names(*this)) add_if(n);
-    } else if (cmd == "config" && words.size() == 2) {
-      for (const auto& k : strategy_config_keys()) add_if(k);
-    } else if (cmd == "order_book" || cmd == "ticker") {
-      if (prev == "--exchange") {
-        for (const auto& [id, s] : sessions) add_if(id);
-      } else if (word.rfind('-', 0) == 0) {
-        add_if("--exchange");
-        if (cmd == "order_book") add_if("--depth");
-      } else if (prev != "--depth") {
-        std::vector<std::string> pairs = {"BTC-USDT", "ETH-USDT",  "SOL-USDT",
-                                          "XRP-USDT", "DOGE-USDT", "ETH-BTC"};
-        for (const auto& [id, s] : sessions)
-          for (const auto& p : s.config.trading_pairs) pairs.push_back(p.str());
-        std::sort(pairs.begin(), pairs.end());
-        pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-        const std::string up = upper(word);
-        for (const auto& p : pairs)
-          if (p.compare(0, up.size(), up) == 0) out.push_back(word.empty() ? p : word + p.substr(up.size()));
-      }
-    }
-    return out;
-  }
-
   void shutdown() {
-    if (shut_down) return;
-    shut_down = true;
-    drop_strategy(*this);
-    disconnect_all(*this);
-    io->guard.reset();
-    io->context.stop();
-    if (io->thread.joinable()) io->thread.join();
-    sims.clear();  // stops them and joins their threads
+    ShellSession& s = session;
+    if (s.shut_down) return;
+    s.shut_down = true;
+    drop_strategy(s);
+    disconnect_all(s);
+    s.stop_threads();
   }
 };
 
@@ -297,10 +90,10 @@ Shell::Shell(ShellOptions options) : impl_(std::make_unique<Impl>(std::move(opti
 Shell::~Shell() = default;
 
 bool Shell::unlock() {
-  return unlock_vault(*impl_);
+  return unlock_vault(impl_->session);
 }
 void Shell::connect_saved() {
-  client::connect_saved(*impl_);
+  client::connect_saved(impl_->session);
 }
 bool Shell::execute(const std::string& line) {
   return impl_->execute(line);
@@ -309,33 +102,32 @@ void Shell::shutdown() {
   impl_->shutdown();
 }
 std::vector<std::string> Shell::complete(const std::string& line) const {
-  return impl_->complete(line);
+  return complete_line(impl_->session, line);
 }
 
 std::vector<std::string> Shell::commands() {
-  std::vector<std::string> out;
-  for (const auto& c : kCommands) out.emplace_back(c.name);
-  return out;
+  return command_names();
 }
 
 int Shell::run() {
+  ShellSession& s = impl_->session;
   if (!unlock()) {
     impl_->shutdown();
     return 1;
   }
-  if (impl_->options.connect_saved) connect_saved();
-  impl_->say("Type `help` for the commands, `connect` to add an exchange.");
+  if (s.options.connect_saved) connect_saved();
+  s.say("Type `help` for the commands, `connect` to add an exchange.");
   for (;;) {
-    auto line = impl_->reader->read_line(">>> ");
+    auto line = s.reader->read_line(">>> ");
     if (!line) {
-      stop_strategy_if_running(*impl_);
+      stop_strategy_if_running(s);
       break;
     }
     if (!execute(*line)) break;
   }
-  impl_->say("Stopping the connectors...");
+  s.say("Stopping the connectors...");
   impl_->shutdown();
-  impl_->say("Goodbye.");
+  s.say("Goodbye.");
   return 0;
 }
 

@@ -29,11 +29,14 @@ ShellSession::ShellSession(ShellOptions o, Completer completer) : options(std::m
 }
 
 ShellSession::~ShellSession() {
-  if (io && io->thread.joinable()) {
-    io->guard.reset();
-    io->context.stop();
-    io->thread.join();
-  }
+  stop_threads();
+}
+
+void ShellSession::stop_threads() {
+  io->guard.reset();
+  io->context.stop();
+  if (io->thread.joinable()) io->thread.join();
+  sims.clear();  // stops them and joins their threads
 }
 
 std::optional<std::string> ShellSession::secret(const std::string& prompt) {

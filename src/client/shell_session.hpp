@@ -39,7 +39,7 @@ struct ShellSession {
   /// Sets up the line reader (libedit with `completer` on a terminal, else the streams of `options`),
   /// registers the connectors and starts the io thread.
   ShellSession(ShellOptions options, Completer completer);
-  /// Joins the io thread if it still runs (shutdown_shell() stops it first).
+  /// stop_threads().
   ~ShellSession();
   ShellSession(const ShellSession&) = delete;
   ShellSession& operator=(const ShellSession&) = delete;
@@ -73,6 +73,9 @@ struct ShellSession {
 
   // ---- io thread helpers ----
 
+  /// Stops the io thread (joining it) and the embedded simulators (joining theirs); idempotent. The
+  /// connectors and the strategy are stopped before (shell.cpp).
+  void stop_threads();
   /// The io thread's executor (connectors are created on it).
   boost::asio::any_io_executor executor();
   /// Queues `f` on the io thread.
