@@ -95,8 +95,8 @@ void cmd_balance_paper(ShellSession& shell, const std::vector<std::string>& args
     }
   }
   // Connected paper connectors take the new amount now.
-  for (auto& [id, session] : shell.sessions) {
-    auto* p = dynamic_cast<paper::PaperTradeConnector*>(session.connector.get());
+  for (auto& [id, connection] : shell.connections) {
+    auto* p = dynamic_cast<paper::PaperTradeConnector*>(connection.connector.get());
     if (!p) continue;
     shell.on_io([&] {
       const Decimal delta = *amount - p->balance(asset);
@@ -108,11 +108,11 @@ void cmd_balance_paper(ShellSession& shell, const std::vector<std::string>& args
 
 /// `balance`: each connected exchange's balances, valued in kBalanceValueCurrency.
 void cmd_balance_table(ShellSession& shell) {
-  if (shell.sessions.empty()) {
+  if (shell.connections.empty()) {
     shell.say("Error: no exchange connected; use `connect <exchange>` first.");
     return;
   }
-  for (auto& [id, s] : shell.sessions) {
+  for (auto& [id, s] : shell.connections) {
     Connector* c = s.connector.get();
     if (!shell.wait_until([c] { return c->status().balances; }, shell.options.data_timeout)) {
       shell.say(id + ": balances not loaded yet; try again shortly.");

@@ -148,14 +148,14 @@ std::vector<std::string> complete_line(const ShellSession& shell, const std::str
     for (const auto& k : strategy_config_keys()) add_if(k);
   } else if (cmd == "order_book" || cmd == "ticker") {
     if (prev == "--exchange") {
-      for (const auto& [id, s] : shell.sessions) add_if(id);
+      for (const auto& [id, s] : shell.connections) add_if(id);
     } else if (word.rfind('-', 0) == 0) {
       add_if("--exchange");
       if (cmd == "order_book") add_if("--depth");
     } else if (prev != "--depth") {
       std::vector<std::string> pairs = {"BTC-USDT", "ETH-USDT",  "SOL-USDT",
                                         "XRP-USDT", "DOGE-USDT", "ETH-BTC"};
-      for (const auto& [id, s] : shell.sessions)
+      for (const auto& [id, s] : shell.connections)
         for (const auto& p : s.config.trading_pairs) pairs.push_back(p.str());
       std::sort(pairs.begin(), pairs.end());
       pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());

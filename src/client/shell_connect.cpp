@@ -83,8 +83,8 @@ std::map<std::string, Secret> simulator_default_credentials(ShellSession& shell,
   return it->second->credentials();
 }
 
-/// Builds, validates and starts a connector. On success replaces the session; on failure prints the
-/// error and leaves the previous session alone.
+/// Builds, validates and starts a connector. On success replaces the connection; on failure prints the
+/// error and leaves the previous connection alone.
 bool establish(ShellSession& shell, ConnectorConfig config) {
   if (config.environment == Environment::kSimulator) {
     config.endpoint_override = simulator_endpoints(shell, config.id);
@@ -109,16 +109,16 @@ bool establish(ShellSession& shell, ConnectorConfig config) {
     shell.say("Error: " + error);
     return false;
   }
-  if (auto it = shell.sessions.find(config.id); it != shell.sessions.end()) {
+  if (auto it = shell.connections.find(config.id); it != shell.connections.end()) {
     destroy(shell, std::move(it->second.connector), true);
-    shell.sessions.erase(it);
+    shell.connections.erase(it);
   }
   shell.on_io([&] {
     conn->start();
     return 0;
   });
   const std::string id = config.id;  // (the right side of `=` is evaluated first)
-  shell.sessions[id] = Connection{std::move(config), std::move(conn)};
+  shell.connections[id] = Connection{std::move(config), std::move(conn)};
   return true;
 }
 
@@ -147,7 +147,7 @@ void cmd_connect(ShellSession& shell, const std::vector<std::string>& args) {
     const auto saved = shell.vault->connectors();
     for (const auto& id : ConnectorRegistry::instance().ids()) {
       const bool added = std::find(saved.begin(), saved.end(), id) != saved.end();
-      const bool confirmed = shell.sessions.count(id) > 0;
+      const bool confirmed = shell.connections.count(id) > 0;
       rows.push_back({id, added ? "Yes" : "No", confirmed ? "Yes" : "No"});
     }
     for (const auto& id : ConnectorRegistry::instance().planned_ids())
@@ -197,7 +197,7 @@ void cmd_connect(ShellSession& shell, const std::vector<std::string>& args) {
     if (!answer) return;
     if (!is_yes(*answer)) {
       if (env) existing->environment = *env;
-      if (shell.sessions.count(id) && !env) {
+      if (shell.connections.count(id) && !env) {
         shell.say("Keys not changed; you are still connected to " + id + ".");
         return;
       }
@@ -211,7 +211,7 @@ void cmd_connect(ShellSession& shell, const std::vector<std::string>& args) {
   ConnectorConfig config;
   config.id = id;
   config.environment = env.value_or(existing ? existing->environment : Environment::kProduction);
-  if (auto it = shell.sessions.find(id); it != shell.sessions.end())
+  if (auto it = shell.connections.find(id); it != shell.connections.end())
     config.trading_pairs = it->second.config.trading_pairs;
   std::map<std::string, Secret> defaults;
   if (config.environment == Environment::kSimulator) {
@@ -248,13 +248,13 @@ void cmd_connect(ShellSession& shell, const std::vector<std::string>& args) {
 }
 
 Connection* pick_connection(ShellSession& shell, const std::string& exchange) {
-  if (shell.sessions.empty()) {
+  if (shell.connections.empty()) {
     shell.say("Error: no exchange connected; use `connect <exchange>` first.");
     return nullptr;
   }
-  if (exchange.empty()) return &shell.sessions.begin()->second;
-  auto it = shell.sessions.find(lower(exchange));
-  if (it == shell.sessions.end()) {
+  if (exchange.empty()) return &shell.connections.begin()->second;
+  auto it = shell.connections.find(lower(exchange));
+  if (it == shell.connections.end()) {
     shell.say("Error: not connected to '" + exchange + "'; use `connect " + exchange + "` first.");
     return nullptr;
   }
@@ -289,8 +289,8 @@ bool ensure_pair(ShellSession& shell, Connection& s, const TradingPair& pair) {
 }
 
 void disconnect_all(ShellSession& shell) {
-  for (auto& [id, s] : shell.sessions) destroy(shell, std::move(s.connector), true);
-  shell.sessions.clear();
+  for (auto& [id, s] : shell.connections) destroy(shell, std::move(s.connector), true);
+  shell.connections.clear();
 }
 
 }  // namespace nectar::client

@@ -61,8 +61,8 @@ void cmd_history(ShellSession& shell, const std::vector<std::string>& args) {
   std::set<std::pair<std::string, TradingPair>> markets;
   for (const auto& f : *fills) markets.emplace(f.connector, f.pair);
   for (const auto& [id, pair] : markets) {
-    auto it = shell.sessions.find(id);
-    if (it == shell.sessions.end()) continue;
+    auto it = shell.connections.find(id);
+    if (it == shell.connections.end()) continue;
     Connector* c = it->second.connector.get();
     auto mid = shell.on_io([c, pair = pair]() -> std::optional<Decimal> {
       const OrderBook* b = c->order_book(pair);

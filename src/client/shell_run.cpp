@@ -94,8 +94,8 @@ void cmd_start(ShellSession& shell, const std::vector<std::string>& args) {
     shell.say("Error: no strategy config loaded; `import <name>` or `create` first.");
     return;
   }
-  auto it = shell.sessions.find(shell.strategy->exchange);
-  if (it == shell.sessions.end()) {
+  auto it = shell.connections.find(shell.strategy->exchange);
+  if (it == shell.connections.end()) {
     shell.say("Error: " + shell.strategy->exchange + " is not connected; use `connect " +
               shell.strategy->exchange + "` first.");
     return;
@@ -233,7 +233,7 @@ void cmd_status(ShellSession& shell, const std::vector<std::string>& args) {
   }
   if (live) return status_live(shell, seconds);
   std::vector<std::vector<std::string>> rows;
-  for (auto& [id, s] : shell.sessions) {
+  for (auto& [id, s] : shell.connections) {
     Connector* c = s.connector.get();
     const bool has_pairs = !s.config.trading_pairs.empty();
     const auto st = shell.on_io([c] { return c->status(); });
@@ -242,7 +242,7 @@ void cmd_status(ShellSession& shell, const std::vector<std::string>& args) {
                     missing.empty() ? "ready" : "waiting for " + missing});
   }
   for (const auto& id : shell.vault->connectors()) {
-    if (!shell.sessions.count(id) && ConnectorRegistry::instance().find(id))
+    if (!shell.connections.count(id) && ConnectorRegistry::instance().find(id))
       rows.push_back({id, "-", "keys saved, not connected (use `connect " + id + "`)"});
   }
   if (rows.empty())

@@ -1,7 +1,10 @@
 // What the shell's commands share: the options, the terminal, the vault, the connected exchanges, the loaded
 // strategy config and the running strategy, plus the helpers every command uses to run code on the io
-// thread. Each concern (vault, connect, market views, balances, strategy configs, run control, history)
-// is a set of free functions over a ShellSession in its own shell_*.cpp. Private to nectar_client.
+// thread. Each concern is a set of free functions over a ShellSession in its own file: shell_vault
+// (password, saved keys), shell_connect, shell_market (order_book, ticker), shell_balance,
+// shell_strategy_config (create, import, config), shell_run (start, stop, status), shell_history (history,
+// export), shell_live_view (--live), shell_commands (help, completion); shell.cpp dispatches the command
+// lines. Private to nectar_client.
 #pragma once
 
 #include <chrono>
@@ -51,7 +54,7 @@ struct ShellSession {
   std::optional<security::Vault> vault;
 
   std::unique_ptr<ShellIo> io;
-  std::map<std::string, Connection> sessions;  // by connector id; connectors touched on the io thread only
+  std::map<std::string, Connection> connections;  // by connector id; connectors touched on the io thread only
 
   // Embedded simulators by exchange (each started on the first `--env simulator` of its connectors).
   std::map<std::string, std::unique_ptr<EmbeddedSimulator>> sims;

@@ -72,10 +72,11 @@ void cmd_create(ShellSession& shell, const std::vector<std::string>& args) {
   StrategyConfig c;
   if (!ask_key(shell, c, "strategy", "What is your market making strategy?", "pure_market_making"))
     return cancelled();
-  const std::string first_exchange = shell.sessions.empty() ? std::string() : shell.sessions.begin()->first;
+  const std::string first_exchange =
+      shell.connections.empty() ? std::string() : shell.connections.begin()->first;
   if (!ask_key(shell, c, "exchange", "Enter your maker spot connector (a connected exchange)", first_exchange,
                [&shell](const std::string& a) -> std::string {
-                 if (shell.sessions.count(lower(a))) return {};
+                 if (shell.connections.count(lower(a))) return {};
                  return "'" + a + "' is not connected; use `connect " + a + "` first.";
                }))
     return cancelled();
@@ -183,7 +184,7 @@ void cmd_import(ShellSession& shell, const std::vector<std::string>& args) {
   shell.strategy_file = file;
   shell.strategy_name = file.stem().string();
   shell.say("Configuration from " + file.filename().string() + " file is imported.");
-  if (!shell.sessions.count(shell.strategy->exchange))
+  if (!shell.connections.count(shell.strategy->exchange))
     shell.say(shell.strategy->exchange + " is not connected; `connect " + shell.strategy->exchange +
               "` before `start`.");
   else
