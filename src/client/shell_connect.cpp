@@ -30,6 +30,16 @@ asio::awaitable<void> stop_connector(Connector* c) {
   co_await c->stop();
 }
 
+/// Creates the connector of `config` on the io thread; nullptr after saying why it could not.
+std::unique_ptr<Connector> create_connector(ShellSession& shell, const ConnectorConfig& config) {
+  try {
+    return shell.on_io([&] { return ConnectorRegistry::instance().create(shell.executor(), config); });
+  } catch (const std::exception& e) {
+    shell.say(std::string("Error: ") + e.what());
+    return nullptr;
+  }
+}
+
 /// Stops a connector (when it was started) and destroys it on the io thread.
 void destroy(ShellSession& shell, std::unique_ptr<Connector> c, bool started) {
   if (!c) return;
@@ -91,13 +101,8 @@ bool establish(ShellSession& shell, ConnectorConfig config) {
     if (!config.endpoint_override) return false;
   }
   if (is_paper(config.id)) config.options["paper_balances"] = paper_balances_text(shell);
-  std::unique_ptr<Connector> conn;
-  try {
-    conn = shell.on_io([&] { return ConnectorRegistry::instance().create(shell.executor(), config); });
-  } catch (const std::exception& e) {
-    shell.say(std::string("Error: ") + e.what());
-    return false;
-  }
+  std::unique_ptr<Connector> conn = create_connector(shell, config);
+  if (!conn) return false;
   std::string error;
   try {
     asio::co_spawn(shell.io->context, check_keys(conn.get()), asio::use_future).get();
@@ -271,13 +276,8 @@ bool ensure_pair(ShellSession& shell, Connection& s, const TradingPair& pair) {
   }
   ConnectorConfig next = s.config;
   next.trading_pairs.push_back(pair);
-  std::unique_ptr<Connector> conn;
-  try {
-    conn = shell.on_io([&] { return ConnectorRegistry::instance().create(shell.executor(), next); });
-  } catch (const std::exception& e) {
-    shell.say(std::string("Error: ") + e.what());
-    return false;
-  }
+  std::unique_ptr<Connector> conn = create_connector(shell, next);
+  if (!conn) return false;
   destroy(shell, std::move(s.connector), true);
   shell.on_io([&] {
     conn->start();

@@ -97,13 +97,20 @@ std::optional<MarketArgs> parse_market_args(ShellSession& shell, const std::vect
   return m;
 }
 
+/// The connection of the market `m` names, following its pair with the book synced; nullptr after saying
+/// why not.
+Connection* open_market(ShellSession& shell, const MarketArgs& m) {
+  Connection* s = pick_connection(shell, m.exchange);
+  if (!s || !ensure_pair(shell, *s, *m.pair) || !wait_for_book(shell, *s, *m.pair)) return nullptr;
+  return s;
+}
+
 }  // namespace
 
 void cmd_order_book(ShellSession& shell, const std::vector<std::string>& args) {
   auto m = parse_market_args(shell, args, true);
-  if (!m) return;
-  Connection* s = pick_connection(shell, m->exchange);
-  if (!s || !ensure_pair(shell, *s, *m->pair) || !wait_for_book(shell, *s, *m->pair)) return;
+  Connection* s = m ? open_market(shell, *m) : nullptr;
+  if (!s) return;
   Connector* c = s->connector.get();
   const TradingPair pair = *m->pair;
   const std::size_t depth = m->depth;
@@ -135,9 +142,8 @@ void cmd_order_book(ShellSession& shell, const std::vector<std::string>& args) {
 
 void cmd_ticker(ShellSession& shell, const std::vector<std::string>& args) {
   auto m = parse_market_args(shell, args, false);
-  if (!m) return;
-  Connection* s = pick_connection(shell, m->exchange);
-  if (!s || !ensure_pair(shell, *s, *m->pair) || !wait_for_book(shell, *s, *m->pair)) return;
+  Connection* s = m ? open_market(shell, *m) : nullptr;
+  if (!s) return;
   Connector* c = s->connector.get();
   const TradingPair pair = *m->pair;
   const std::string title = "  market: " + s->config.id + " " + pair.str() + "\n";
