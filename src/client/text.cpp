@@ -5,6 +5,14 @@
 
 namespace nectar::client {
 
+std::vector<std::string> split_words(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
 std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
                   const std::string& indent) {
   std::vector<std::size_t> width(header.size());

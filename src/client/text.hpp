@@ -17,6 +17,9 @@ inline std::string upper(std::string s) {
   return s;
 }
 
+/// The words of a line, split at white space.
+std::vector<std::string> split_words(const std::string& line);
+
 /// A left-aligned text table: the header, then one line per row, columns 4 spaces apart, each line starting
 /// with `indent` and ending with a newline (trailing spaces trimmed).
 std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
