@@ -13,6 +13,7 @@
 
 #include "nectar/connectors/exchange_base.hpp"
 #include "nectar/core/clock.hpp"
+#include "nectar/core/contract.hpp"
 
 namespace nectar::paper {
 
@@ -100,6 +101,23 @@ std::map<std::string, Decimal> parse_paper_balances(std::string_view text) {
     out[asset] = *amount;
   }
   return out;
+}
+
+std::map<std::string, Decimal> in_exchange_asset_names(
+    std::map<std::string, Decimal> balances,
+    const std::map<std::string, std::string, std::less<>>& asset_names) {
+  for (const auto& [common, own] : asset_names) {
+    auto it = balances.find(common);
+    if (it == balances.end() || common == own) continue;
+    if (balances.count(own)) {
+      spdlog::warn("paper balances name both {} and {}: the exchange calls it {}, {} is ignored", common, own,
+                   own, common);
+    } else {
+      balances[own] = it->second;
+    }
+    balances.erase(it);
+  }
+  return balances;
 }
 
 PaperTradeOptions PaperTradeOptions::from_config(const ConnectorConfig& config) {
@@ -247,6 +265,16 @@ sim::Instrument PaperTradeConnector::make_instrument(const TradingRule& rule) co
   in.lot = rule.min_base_amount_increment.is_positive() ? rule.min_base_amount_increment
                                                         : Decimal::from_scaled(1, 8);
   return in;
+}
+
+Decimal engine_qty(const sim::Instrument& in, Decimal base, Decimal price) {
+  if (!in.is_perpetual()) return base;
+  return contract::to_contracts(in.contract(), base, price, in.lot, Rounding::kDown);
+}
+
+Decimal base_qty(const sim::Instrument& in, Decimal qty, Decimal price) {
+  if (!in.is_perpetual()) return qty;
+  return contract::to_base(in.contract(), qty, price);
 }
 
 std::string PaperTradeConnector::prepare_request(const InFlightOrder&, sim::OrderRequest&) const {
@@ -413,16 +441,25 @@ void PaperTradeConnector::process_new_order(const std::string& id) {
     }
   }
 
+  const sim::Instrument& in = *engine_.instrument(symbol);
+  // An inverse contract's count depends on the price: a market order's is the first live level it meets.
+  const Decimal qty = engine_qty(in, amount, type == OrderType::kMarket ? levels.front().price : price);
+  if (!qty.is_positive()) {
+    tracker_.process_order_failed(id, "the amount " + amount.to_string() + " " + pair.base +
+                                          " is less than one lot of contracts (contract size " +
+                                          in.contract_size.to_string() + ")");
+    return;
+  }
   sim::OrderRequest rq;
   switch (type) {
     case OrderType::kMarket:
-      rq = sim::OrderRequest::market(kPaperAccount, symbol, side, amount, id);
+      rq = sim::OrderRequest::market(kPaperAccount, symbol, side, qty, id);
       break;
     case OrderType::kLimitMaker:
-      rq = sim::OrderRequest::post_only(kPaperAccount, symbol, side, price, amount, id);
+      rq = sim::OrderRequest::post_only(kPaperAccount, symbol, side, price, qty, id);
       break;
     default:
-      rq = sim::OrderRequest::limit(kPaperAccount, symbol, side, price, amount, sim::TimeInForce::kGtc, id);
+      rq = sim::OrderRequest::limit(kPaperAccount, symbol, side, price, qty, sim::TimeInForce::kGtc, id);
       break;
   }
   if (std::string why = prepare_request(*order, rq); !why.empty()) {
@@ -453,7 +490,7 @@ void PaperTradeConnector::post_liquidity(const std::string& symbol, const Tradin
                                          TradeType taker_side, const std::vector<LevelFill>& levels) {
   const sim::Instrument* in = engine_.instrument(symbol);
   for (const auto& l : levels) {
-    const Decimal qty = l.amount.quantize(in->lot, Rounding::kDown);
+    const Decimal qty = engine_qty(*in, l.amount, l.price).quantize(in->lot, Rounding::kDown);
     if (!qty.is_positive()) continue;
     posting_ = Posted{pair, taker_side == TradeType::kBuy, l.price, l.live_size};
     const auto r =
@@ -468,7 +505,8 @@ void PaperTradeConnector::post_liquidity(const std::string& symbol, const Tradin
 void PaperTradeConnector::fill_resting(const Resting& r, Decimal amount) {
   const std::string* symbol = symbol_of(r.pair);
   if (!symbol) return;
-  const Decimal qty = amount.quantize(engine_.instrument(*symbol)->lot, Rounding::kDown);
+  const sim::Instrument& in = *engine_.instrument(*symbol);
+  const Decimal qty = engine_qty(in, amount, r.price).quantize(in.lot, Rounding::kDown);
   if (!qty.is_positive()) return;
   ScopedContext why(cancel_context_, "cancelled: nothing is left to close (the position is gone)");
   const auto res = engine_.place(sim::OrderRequest::limit(kMarketAccount, *symbol, opposite(r.side), r.price,
@@ -526,15 +564,16 @@ void PaperTradeConnector::on_order_accepted(const sim::Order& o) {
 void PaperTradeConnector::on_fill(const sim::Fill& f, const sim::Order& maker, const sim::Order& taker) {
   const auto pair = pair_of(f.symbol);
   if (!pair) return;
+  const sim::Instrument* in = engine_.instrument(f.symbol);
+  const Decimal base = base_qty(*in, f.qty, f.price);
   // Live liquidity a paper order used is remembered until its level changes.
   for (const sim::Order* o : {&maker, &taker}) {
     if (o->account != kMarketAccount) continue;
     if (auto it = posted_.find(o->id); it != posted_.end()) {
       PairState& st = pairs_[*pair];
-      consume(it->second.ask ? st.used_asks : st.used_bids, it->second.price, it->second.live_size, f.qty);
+      consume(it->second.ask ? st.used_asks : st.used_bids, it->second.price, it->second.live_size, base);
     }
   }
-  const sim::Instrument* in = engine_.instrument(f.symbol);
   const bool self_trade = maker.account == kPaperAccount && taker.account == kPaperAccount;
   for (const sim::Order* o : {&maker, &taker}) {
     if (o->account != kPaperAccount) continue;
@@ -546,8 +585,8 @@ void PaperTradeConnector::on_fill(const sim::Fill& f, const sim::Order& maker, c
     t.exchange_order_id = exchange_id(o->id);
     t.pair = *pair;
     t.fill_price = f.price;
-    t.fill_base_amount = f.qty;
-    t.fill_quote_amount = f.quote_qty;
+    t.fill_base_amount = base;
+    t.fill_quote_amount = in->is_perpetual() ? base.mul(f.price) : f.quote_qty;
     t.fee.percent = is_maker ? in->maker_fee_rate : in->taker_fee_rate;
     t.fee.percent_token = is_maker ? f.maker_fee_asset : f.taker_fee_asset;
     t.fill_timestamp_ms = f.ts_ms;
@@ -567,8 +606,15 @@ void PaperTradeConnector::on_order_done(const sim::Order& o) {
   std::string reason;
   if (o.kind == sim::OrderKind::kMarket) {
     const auto pair = pair_of(o.symbol);
+    const sim::Instrument* in = engine_.instrument(o.symbol);
+    const bool in_contracts =
+        in && in->is_perpetual() && (in->is_inverse() || in->contract_size != Decimal::one());
     reason = "the order book was too thin: filled " + o.filled_qty.to_string() + " of " +
-             o.quantity.to_string() + " " + (pair ? pair->base : o.symbol) + ", the rest is cancelled";
+             o.quantity.to_string() + " " +
+             (in_contracts ? std::string("contracts")
+              : pair       ? pair->base
+                           : o.symbol) +
+             ", the rest is cancelled";
   } else if (!cancel_context_.empty()) {
     reason = cancel_context_;
   } else {
@@ -793,14 +839,16 @@ void register_paper_connectors(ConnectorRegistry& registry) {
     info.id = id + std::string(kPaperSuffix);
     info.perpetual = real->perpetual;
     info.environments = real->environments;
+    info.asset_names = real->asset_names;
     auto real_factory = real->factory;
-    info.factory = [real_id = id, paper_id = info.id, real_factory](asio::any_io_executor ex,
-                                                                    const ConnectorConfig& config) {
+    info.factory = [real_id = id, paper_id = info.id, real_factory, asset_names = real->asset_names](
+                       asio::any_io_executor ex, const ConnectorConfig& config) {
       ConnectorConfig market_config = config;
       market_config.id = real_id;
       market_config.track_user_stream = false;
       market_config.credentials.clear();
       auto options = PaperTradeOptions::from_config(config);
+      options.initial_balances = in_exchange_asset_names(std::move(options.initial_balances), asset_names);
       auto market = real_factory(ex, market_config);
       if (dynamic_cast<PerpetualConnector*>(market.get())) {
         return std::unique_ptr<Connector>(std::make_unique<PerpetualPaperTradeConnector>(

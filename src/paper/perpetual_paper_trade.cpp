@@ -25,6 +25,22 @@ PerpetualPaperTradeConnector::PerpetualPaperTradeConnector(asio::any_io_executor
 // ---------------------------------------------------------------------------------------------------------------
 // Instruments, leverage and orders
 
+void apply_contract(const TradingRule& rule, sim::Instrument& in) {
+  // The engine counts contracts of the market's own size (linear: base per contract, inverse: quote per
+  // contract) and margins in its collateral coin; the connector's amounts stay in base units and are
+  // converted at the boundary (engine_qty / base_qty).
+  const ContractSpec spec = rule.contract_spec(true);
+  in.contract_kind = spec.kind;
+  in.contract_size = spec.contract_size;
+  in.settle = spec.margin_currency;
+  if (spec.is_inverse()) {
+    in.lot = Decimal::one();  // a base-unit lot means nothing for a contract sized in quote: whole contracts
+  } else if (spec.contract_size != Decimal::one()) {
+    const Decimal lot = rule.min_base_amount_increment.div(spec.contract_size, Rounding::kCeil);
+    in.lot = lot.is_positive() ? lot : Decimal::one();
+  }
+}
+
 int PerpetualPaperTradeConnector::default_leverage(const TradingPair& pair) const {
   // What the real connector records on orders until it has read the account's leverage.
   int lev = 1;
@@ -37,8 +53,7 @@ int PerpetualPaperTradeConnector::default_leverage(const TradingPair& pair) cons
 sim::Instrument PerpetualPaperTradeConnector::make_instrument(const TradingRule& rule) const {
   sim::Instrument in = PaperTradeConnector::make_instrument(rule);
   in.kind = sim::InstrumentKind::kPerpetual;
-  in.settle = rule.collateral_token.empty() ? rule.pair.quote : rule.collateral_token;
-  in.contract_size = Decimal::one();  // connector amounts are in base units
+  apply_contract(rule, in);
   const int lo = std::max(1, rule.min_leverage);
   const int hi = std::max(lo, rule.max_leverage);
   in.min_leverage = Decimal::from_int(lo);
@@ -122,7 +137,7 @@ std::vector<Position> PerpetualPaperTradeConnector::positions() const {
     Position q;
     q.pair = *pair;
     q.side = p.side;
-    q.amount = p.size.mul(in ? in->contract_size : Decimal::one());
+    q.amount = in ? base_qty(*in, p.size, p.entry_price) : p.size;
     q.entry_price = p.entry_price;
     q.unrealized_pnl = p.unrealized_pnl;
     q.liquidation_price = p.liquidation_price;

@@ -63,6 +63,9 @@ struct ConnectorInfo {
   std::vector<CredentialSpec> credentials;
   std::map<Environment, Endpoints> environments;
   std::function<std::unique_ptr<Connector>(boost::asio::any_io_executor, const ConnectorConfig&)> factory;
+  /// Where the exchange names a common asset otherwise (BitMEX: {"BTC", "XBT"}): common name -> the
+  /// exchange's. Paper balances given in common names (the defaults, a user's file) are renamed with it.
+  std::map<std::string, std::string, std::less<>> asset_names;
 };
 
 /// Endpoints for `config` from an exchange's environment table: the override when given, else the table's

@@ -36,6 +36,23 @@ inline constexpr std::string_view kDefaultPaperBalances = "USDT:10000,BTC:1,ETH:
 /// Parses "USDT:10000,BTC:1" (spaces allowed; "" = none). Throws std::invalid_argument naming the bad entry.
 std::map<std::string, Decimal> parse_paper_balances(std::string_view text);
 
+/// `balances` in the exchange's asset names: each common name that `asset_names` maps (BTC -> XBT) is
+/// renamed. When both names are given, the exchange's own entry wins and the common one is dropped, so a
+/// coin is never credited twice.
+std::map<std::string, Decimal> in_exchange_asset_names(
+    std::map<std::string, Decimal> balances,
+    const std::map<std::string, std::string, std::less<>>& asset_names);
+
+/// Makes `in` (tick and lot from the rule) the market's contract: kind, contract size and margin coin from
+/// rule.contract_spec(true); the lot becomes whole contracts for an inverse market and the rule's base lot
+/// in contracts for a linear one whose contract is not one base unit (BitMart: 0.001 BTC).
+void apply_contract(const TradingRule& rule, sim::Instrument& in);
+/// Engine quantity for a connector amount in base units: spot, the amount itself; a perpetual, whole lots
+/// of contracts (rounded down) at `price`, which an inverse contract needs (contract::to_contracts).
+Decimal engine_qty(const sim::Instrument& in, Decimal base, Decimal price);
+/// Base units of an engine quantity at `price` (contract::to_base; spot: the quantity itself).
+Decimal base_qty(const sim::Instrument& in, Decimal qty, Decimal price);
+
 /// Settings of one paper connector.
 struct PaperTradeOptions {
   std::map<std::string, Decimal> initial_balances;
@@ -341,7 +358,8 @@ class PerpetualPaperTradeConnector : public PaperTradeConnector, public Perpetua
 /// credentials, X's environments and perpetual flag; its factory builds X's market-data connector
 /// (track_user_stream = false, same environment / endpoint override / trading pairs / options) and wraps it
 /// in a PerpetualPaperTradeConnector when it is a PerpetualConnector, else a PaperTradeConnector. Paper
-/// balances come from options["paper_balances"] (default kDefaultPaperBalances). Idempotent.
+/// balances come from options["paper_balances"] (default kDefaultPaperBalances), renamed to X's asset names
+/// (ConnectorInfo::asset_names). Idempotent.
 void register_paper_connectors(ConnectorRegistry& registry);
 
 }  // namespace nectar::paper
