@@ -18,6 +18,12 @@ struct CommandHelp {
   const char* usage;
 };
 
+// Commands that place, cancel or stop orders: a typo is never "corrected" into one of these unless nothing
+// else is as close and it is one edit away.
+bool acts_on_orders(std::string_view name) {
+  return name == "start" || name == "stop" || name == "exit";
+}
+
 constexpr CommandHelp kCommands[] = {
     {"connect", "List exchanges and their keys, or connect one",
      "connect                      table of every exchange: Exchange, Keys Added, Keys Confirmed\n"
@@ -72,16 +78,21 @@ constexpr CommandHelp kCommands[] = {
      "                             are restored by the next `start` of the config)"},
 };
 
+// Edits between two words, a swap of neighbours counting as one (optimal string alignment): "stauts" is
+// one edit from "status".
 std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] =
+          std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
   }
-  return prev[b.size()];
+  return d[a.size()][b.size()];
 }
 
 }  // namespace
@@ -104,13 +115,19 @@ void cmd_help(ShellSession& shell, const std::vector<std::string>& args) {
 }
 
 std::string unknown_command_text(const std::string& cmd) {
+  // The closest command within two edits; on a tie one that only reads wins, and a command that acts on
+  // orders is offered only one edit away.
   std::string best;
   std::size_t best_d = 3;
+  bool best_acts = false;
   for (const auto& c : kCommands) {
     const std::size_t d = edit_distance(cmd, c.name);
-    if (d < best_d) {
+    const bool acts = acts_on_orders(c.name);
+    if (acts && d > 1) continue;
+    if (d < best_d || (d == best_d && best_acts && !acts)) {
       best_d = d;
       best = c.name;
+      best_acts = acts;
     }
   }
   return "Unknown command '" + cmd + "'." + (best.empty() ? "" : " Did you mean `" + best + "`?") +

@@ -17,11 +17,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-bool is_yes(const std::string& answer) {
-  const std::string a = lower(answer);
-  return a == "yes" || a == "y";
-}
-
 // Coroutines as functions (no capturing coroutine lambdas).
 asio::awaitable<void> check_keys(Connector* c) {
   co_await c->check_credentials();
@@ -198,9 +193,9 @@ void cmd_connect(ShellSession& shell, const std::vector<std::string>& args) {
     shell.say(std::string("Error: ") + e.what());
   }
   if (existing) {
-    auto answer = shell.reader->read_answer("Would you like to replace your existing keys? (Yes/No) >>> ");
-    if (!answer) return;
-    if (!is_yes(*answer)) {
+    const auto replace = shell.yes_or_no("Would you like to replace your existing keys? (Yes/No) >>> ");
+    if (!replace) return;
+    if (!*replace) {
       if (env) existing->environment = *env;
       if (shell.connections.count(id) && !env) {
         shell.say("Keys not changed; you are still connected to " + id + ".");

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cctype>
+
 #include <boost/asio/post.hpp>
 #include <iostream>
 
@@ -42,6 +44,19 @@ void ShellSession::stop_threads() {
 std::optional<std::string> ShellSession::secret(const std::string& prompt) {
   if (options.read_secret) return options.read_secret(prompt);
   return reader->read_secret(prompt);
+}
+
+std::optional<bool> ShellSession::yes_or_no(const std::string& prompt) {
+  for (;;) {
+    auto answer = reader->read_answer(prompt);
+    if (!answer) return std::nullopt;
+    std::string a;
+    for (char ch : *answer)
+      if (ch != ' ' && ch != '\t') a += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (a == "yes" || a == "y") return true;
+    if (a == "no" || a == "n") return false;
+    say("Please answer Yes or No.");
+  }
 }
 
 boost::asio::any_io_executor ShellSession::executor() {

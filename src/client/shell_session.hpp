@@ -73,6 +73,8 @@ struct ShellSession {
   void say(const std::string& text) { *out << text << "\n" << std::flush; }
   /// One secret (password, API key) without echo; nullopt = end of input.
   std::optional<std::string> secret(const std::string& prompt);
+  /// A Yes/No question, asked again until the answer is yes, y, no or n (any case); nullopt = end of input.
+  std::optional<bool> yes_or_no(const std::string& prompt);
 
   // ---- io thread helpers ----
 

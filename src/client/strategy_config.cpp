@@ -64,7 +64,7 @@ bool boolean(const std::string& text) {
   const std::string t = lower(text);
   if (t == "true" || t == "yes" || t == "y" || t == "on") return true;
   if (t == "false" || t == "no" || t == "n" || t == "off") return false;
-  throw ValueError{"'" + text + "' is not true or false"};
+  throw ValueError{"'" + text + "' is not Yes or No"};
 }
 std::string as_bool(bool b) {
   return b ? "true" : "false";

@@ -205,6 +205,22 @@ TEST_F(ShellTest, WrongSecretKeepsPreviousKeysAndRestartReconnects) {
   expect_no_secret(out2);
 }
 
+TEST_F(ShellTest, YesNoIsAskedAgainAndTyposAreNeverCorrectedIntoTrading) {
+  std::vector<std::string> script = {kPassword, kPassword, "connect bitget --env simulator"};
+  for (const auto& k : good_keys()) script.push_back(k);
+  // "maybe" and a command typed at the prompt are not answers: asked again, nothing swallowed as No.
+  script.insert(script.end(), {"connect bitget", "maybe", "status", "n", "stauts", "exit"});
+  std::string out;
+  ASSERT_EQ(run(script, out), 0) << out;
+  EXPECT_EQ(count(out, "Would you like to replace your existing keys? (Yes/No)"), 3u) << out;
+  EXPECT_EQ(count(out, "Please answer Yes or No."), 2u) << out;
+  EXPECT_NE(out.find("Keys not changed; you are still connected to bitget."), std::string::npos) << out;
+  // A read-only typo suggests the read-only command, not `start`.
+  EXPECT_NE(out.find("Unknown command 'stauts'. Did you mean `status`?"), std::string::npos) << out;
+  EXPECT_EQ(out.find("Did you mean `start`?"), std::string::npos) << out;
+  expect_no_secret(out);
+}
+
 TEST_F(ShellTest, WrongPasswordIsRefusedAndVaultUntouched) {
   std::string out;
   ASSERT_EQ(run({kPassword, kPassword, "exit"}, out), 0) << out;

@@ -151,7 +151,7 @@ TEST(StrategyConfigYaml, ValidationErrorsNameFileAndKey) {
             "conf/strategies/x.yml: order_levels: must be a whole number from 1 to 100");
   EXPECT_EQ(
       parse_error(base + "bid_spread: 1\nask_spread: 1\norder_amount: 1\ninventory_skew_enabled: maybe\n"),
-      "conf/strategies/x.yml: inventory_skew_enabled: 'maybe' is not true or false");
+      "conf/strategies/x.yml: inventory_skew_enabled: 'maybe' is not Yes or No");
   EXPECT_EQ(
       parse_error(base + "bid_spread: 1\nask_spread: 1\norder_amount: 1\nkill_switch_rate: 5\n"),
       "conf/strategies/x.yml: kill_switch_rate: must be a loss in % from -100 to below 0 (e.g. -5 stops "
