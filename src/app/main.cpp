@@ -16,6 +16,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
@@ -52,7 +53,13 @@ int run_sim(const std::string& exchange, uint16_t port, uint64_t seed) {
   options.port = port;
   options.seed = seed;
   auto sim = info->factory(io, options);
-  sim->start();
+  try {
+    sim->start();
+  } catch (const boost::system::system_error& e) {
+    std::fprintf(stderr, "nectar sim: cannot listen on 127.0.0.1:%u: %s\n", static_cast<unsigned>(port),
+                 e.code().message().c_str());
+    return 1;
+  }
   std::printf("%s\n", sim->banner().to_json().c_str());
   std::fflush(stdout);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -75,7 +82,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);  // `nectar` alone opens the interactive shell
   std::string conf_dir = "conf";
   app.add_option("--conf", conf_dir,
-                 "Configuration directory (encrypted keys in <conf>/secrets, logs in <conf>/logs)");
+                 "Configuration directory (encrypted keys in <conf>/secrets, logs in <conf>/logs); before or "
+                 "after the subcommand: nectar --conf DIR run ... or nectar run ... --conf DIR");
+  app.fallthrough();  // subcommands made below inherit it: --conf may follow the subcommand
   auto* shell_cmd =
       app.add_subcommand("shell", "Interactive client: connect, balance, order_book, ticker, status");
   int duration = 0;
@@ -141,25 +150,35 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--duration", run_options.duration_s,
                       "Stop after this many seconds (0 = until Ctrl-C)");
   CLI11_PARSE(app, argc, argv);
-  if (run_cmd->parsed()) {
-    run_options.config_file = run_config;
-    run_options.config_dir = conf_dir;
-    return nectar::client::run_headless(run_options);
-  }
-  if (probe_cmd->parsed()) return nectar::app::run_probe(probe);
-  if (demo->parsed()) return nectar::app::run_demo(demo_exchange, duration, seed, conf_dir);
-  if (sim->parsed()) return run_sim(exchange, static_cast<uint16_t>(port), seed);
-  if (shell_cmd->parsed() || app.get_subcommands().empty()) {
-    // Connector warnings go to a log file, not over the prompt.
-    try {
-      std::filesystem::create_directories(conf_dir + "/logs");
-      spdlog::set_default_logger(spdlog::basic_logger_mt("nectar", conf_dir + "/logs/nectar.log"));
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "nectar: cannot open the log file in %s/logs: %s\n", conf_dir.c_str(), e.what());
+  // Every failure is reported in words with a non-zero exit, never as `terminate called`.
+  try {
+    if (run_cmd->parsed()) {
+      run_options.config_file = run_config;
+      run_options.config_dir = conf_dir;
+      return nectar::client::run_headless(run_options);
     }
-    nectar::client::ShellOptions o;
-    o.config_dir = conf_dir;
-    return nectar::client::run_shell(o);
+    if (probe_cmd->parsed()) return nectar::app::run_probe(probe);
+    if (demo->parsed()) return nectar::app::run_demo(demo_exchange, duration, seed, conf_dir);
+    if (sim->parsed()) return run_sim(exchange, static_cast<uint16_t>(port), seed);
+    if (shell_cmd->parsed() || app.get_subcommands().empty()) {
+      // Connector warnings go to a log file, not over the prompt.
+      try {
+        std::filesystem::create_directories(conf_dir + "/logs");
+        spdlog::set_default_logger(spdlog::basic_logger_mt("nectar", conf_dir + "/logs/nectar.log"));
+        // The log of a crashed or killed run is the one that matters: every line at info and above is on
+        // disk when it is written, debug lines within a second.
+        spdlog::flush_on(spdlog::level::info);
+        spdlog::flush_every(std::chrono::seconds(1));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "nectar: cannot open the log file in %s/logs: %s\n", conf_dir.c_str(), e.what());
+      }
+      nectar::client::ShellOptions o;
+      o.config_dir = conf_dir;
+      return nectar::client::run_shell(o);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nectar: %s\n", e.what());
+    return 1;
   }
   return 0;
 }

@@ -299,6 +299,7 @@ int run_headless(const HeadlessOptions& options) {
         (options.config_dir / "logs" / (name + ".log")).string()));
     if (!out) sinks.push_back(std::make_shared<spdlog::sinks::stdout_sink_mt>());
     log = std::make_shared<spdlog::logger>("nectar-run", sinks.begin(), sinks.end());
+    log->flush_on(spdlog::level::info);  // a killed run's log is complete up to its last line
   } catch (const std::exception& e) {
     say_err(std::string("Error: cannot open the log file in ") + (options.config_dir / "logs").string() +
             ": " + e.what());

@@ -360,6 +360,12 @@ TEST_F(Kill9Recovery, FillsWhileDownAreJournaledOnceAndNoOrderIsForgotten) {
   ASSERT_EQ(kill(bot, SIGKILL), 0);
   ASSERT_EQ(wait_bot(10s), 128 + SIGKILL);
   ASSERT_EQ(Journal(db()).fills().size(), 1u);
+  // The killed run's log is on disk up to its last lines (flushed at info), not lost in a buffer.
+  {
+    const std::string log = read_file(conf / "logs" / "bot.log");
+    EXPECT_NE(log.find("bitget public: connected to ws://"), std::string::npos) << log;
+    EXPECT_NE(log.find("bitget private: connected to ws://"), std::string::npos) << log;
+  }
 
   // 4. While it is down: the rest of the bid fills (the order completes on the exchange) and part of the ask.
   take(TradeType::kSell, bid.price, "0.0003");
