@@ -1,5 +1,7 @@
 #include "nectar/connectors/exchange_base.hpp"
 
+#include "nectar/connectors/failure_log.hpp"
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -262,14 +264,16 @@ void ExchangeBase::request_clock_sync() {
 }
 
 asio::awaitable<void> ExchangeBase::clock_loop() {
+  FailureLog log(config_.id + ": clock sync");
   while (!stopping_) {
     try {
       const int64_t sent = wall_clock_ms();
       auto server = co_await fetch_server_time_ms();
       if (!server) co_return;  // the exchange has no time endpoint: use local time
       clock_.add_sample(sent, *server, wall_clock_ms());
+      log.succeeded();
     } catch (const std::exception& e) {
-      spdlog::warn("{}: clock sync failed: {}", config_.id, e.what());
+      log.failed(e.what());
     }
     clock_sync_requested_ = false;
     for (auto waited = 0ms; !stopping_ && !clock_sync_requested_ && waited < timings_.clock_sync;
@@ -303,6 +307,7 @@ asio::awaitable<void> ExchangeBase::load_trading_rules() {
 }
 
 asio::awaitable<void> ExchangeBase::rules_loop() {
+  FailureLog log(config_.id + ": loading trading rules");
   std::chrono::milliseconds retry = 500ms;
   while (!stopping_) {
     bool ok = false;
@@ -310,9 +315,10 @@ asio::awaitable<void> ExchangeBase::rules_loop() {
       co_await load_trading_rules();
       ok = true;
     } catch (const std::exception& e) {
-      spdlog::warn("{}: loading trading rules failed: {}", config_.id, e.what());
+      log.failed(e.what());
     }
     if (ok) {
+      log.succeeded();
       for (const auto& pair : config_.trading_pairs) {
         if (!rules_.count(pair))
           spdlog::error("{}: trading pair {} is not listed by the exchange", config_.id, pair.str());
@@ -511,13 +517,26 @@ asio::awaitable<void> ExchangeBase::refresh_balances() {
 }
 
 asio::awaitable<void> ExchangeBase::balance_loop() {
+  FailureLog log(config_.id + ": balance refresh");
+  std::chrono::milliseconds retry = 1000ms;  // until the first balances: 1 s, doubling up to the poll period
   while (!stopping_) {
+    bool ok = false;
     try {
       co_await refresh_balances();
+      ok = true;
     } catch (const std::exception& e) {
-      spdlog::warn("{}: balance refresh failed: {}", config_.id, e.what());
+      log.failed(e.what());
     }
-    co_await sleep(balances_ready_ ? timings_.balance_poll : 1000ms);
+    if (ok) {
+      log.succeeded();
+      retry = 1000ms;
+    }
+    if (balances_ready_ && ok) {
+      co_await sleep(timings_.balance_poll);
+    } else {
+      co_await sleep(std::min(retry, timings_.balance_poll));
+      retry = std::min<std::chrono::milliseconds>(retry * 2, timings_.balance_poll);
+    }
   }
 }
 
